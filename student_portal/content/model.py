@@ -1,0 +1,142 @@
+"""Immutable lesson objects: what the loader builds from `lessons/` and the rest of the app reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One content error: the file, the line when known, and what is wrong."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised when a lessons folder has one or more problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A hotline, reporting site or source from `lessons/resources.toml`."""
+
+    id: str
+    name: str
+    purpose: str
+    kind: str = "source"  # "help" (hotline / reporting path) or "source" (citation only)
+    phone: str | None = None
+    phone_label: str | None = None  # e.g. "1-800-THE-LOST"
+    text: str | None = None  # number or short code for SMS
+    text_keyword: str | None = None
+    url: str | None = None
+    hours: str | None = None
+    languages: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer option. In a scenario step, `safe` plays the part of `correct`."""
+
+    id: str
+    text: str
+    feedback: str  # sanitized HTML (inline Markdown rendered)
+    correct: bool = False  # single / multiple items
+    safe: bool = False  # scenario steps
+    next: str | None = None  # scenario: id of the next step; None means the story ends here
+
+
+@dataclass(frozen=True)
+class Step:
+    """One moment of a scenario story, with the choices a student can make there."""
+
+    id: str
+    text: str  # sanitized HTML
+    choices: tuple[Choice, ...]
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One quiz item: `single`, `multiple` or `scenario`."""
+
+    id: str
+    type: str
+    prompt: str  # sanitized HTML
+    points: int  # what the item is worth; for a scenario, the decisions on its safe route
+    choices: tuple[Choice, ...] = ()  # single / multiple
+    steps: tuple[Step, ...] = ()  # scenario; steps[0] is where the story starts
+
+    @property
+    def start(self) -> Step:
+        return self.steps[0]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    version: str  # hash of quiz.toml's content: stored with every attempt
+    pass_mark: float  # fraction of max_score needed to pass, 0 < pass_mark <= 1
+    items: tuple[Item, ...]
+
+    @property
+    def max_score(self) -> int:
+        return sum(item.points for item in self.items)
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `##` section of a lesson: one step in a club session."""
+
+    id: str  # the heading's id attribute
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    slug: str  # the folder name, stable: stored rows refer to it
+    title: str
+    summary: str
+    minutes: int
+    order: int
+    grades: str
+    content_note: str | None
+    objectives: tuple[str, ...]
+    sources: tuple[str, ...]  # resource ids
+    html: str  # the whole body, rendered and sanitized
+    sections: tuple[Section, ...]
+    guide_html: str
+    quiz: Quiz
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every lesson and resource, loaded once at start-up."""
+
+    lessons: tuple[Lesson, ...]
+    resources: dict[str, Resource] = field(default_factory=dict)
+
+    def get(self, slug: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
