@@ -1,0 +1,127 @@
+"""student_portal: lessons and scenario quizzes on grooming, sextortion and trafficking recruitment."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+
+from .config import PROJECT_ROOT, load_settings
+from .content import Catalog, load_catalog
+from .extensions import csrf, db, login_manager, migrate
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, the lesson catalog, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_settings(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    # Loaded, validated and rendered once; invalid content stops start-up here.
+    app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
+
+    from . import auth, help, learn, teach
+    from .cli import register_cli
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(learn.bp)
+    app.register_blueprint(teach.bp)
+    app.register_blueprint(help.bp)
+    register_cli(app)
+    _register_pages(app)
+    return app
+
+
+def catalog() -> Catalog:
+    """The lesson catalog of the running app."""
+    return current_app.extensions["catalog"]
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE for SQLite under several workers."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # A deferred transaction that reads then writes fails at once with "database is
+        # locked" instead of waiting; taking the write lock up front makes it wait.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_pages(app: Flask) -> None:
+    @app.route("/")
+    def index():
+        if current_user.is_authenticated:
+            if current_user.is_staff:
+                return redirect(url_for("teach.home"))
+            return redirect(url_for("learn.lessons"))
+        return render_template("index.html")
+
+    @app.template_filter("phone_digits")
+    def phone_digits(phone: str) -> str:
+        """1-888-373-7888 → 18883737888, for tel: links."""
+        return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        title = "This form has expired"
+        message = "For your safety, forms expire when you sign out. Go back, reload the page and try again."
+        return render_template("error.html", status=400, title=title, message=message), 400
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    for status in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(status, _error_page(status))
+
+
+ERROR_TEXT = {
+    400: ("Something went wrong with that request", "Please go back and try again."),
+    403: ("This page isn't for your account", "You don't have access to this page."),
+    404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
+    405: ("That didn't work", "Please go back and try again."),
+    413: ("That was too much to send", "Please shorten what you wrote and try again."),
+    500: ("Something went wrong on our side", "It's not your fault. Please try again soon."),
+}
+
+
+def _error_page(status: int):
+    def handler(error):
+        if status == 500:
+            db.session.rollback()
+        title, message = ERROR_TEXT[status]
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    return handler

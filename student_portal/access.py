@@ -1,0 +1,67 @@
+"""Access control in one place: role decorators and loaders that scope objects by owner."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import ADMIN, STUDENT, TEACHER, Cohort, Membership, User
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Load a user from "<id>:<session version>"; an old version means signed out."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+ROLES = {"student": (STUDENT,), "teacher": (TEACHER, ADMIN)}
+
+
+def role_required(role: str):
+    """Require a signed-in user of `role` ("student" or "teacher"); others get 403."""
+    allowed = ROLES[role]
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def cohort_for_teacher_or_404(cohort_id: int) -> Cohort:
+    """The cohort if the signed-in teacher owns it; 404 otherwise, so ids reveal nothing."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or cohort.owner_id != current_user.id:
+        abort(404)
+    return cohort
+
+
+def membership_in_cohort_or_404(cohort: Cohort, user_id: int) -> Membership:
+    """A member of a cohort the caller already owns; 404 when the user is not in it."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.cohort_id == cohort.id, Membership.user_id == user_id)
+    )
+    if membership is None:
+        abort(404)
+    return membership

@@ -1,0 +1,61 @@
+"""Sign-in and join forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from ..forms import (
+    PASSWORD_MAX,
+    display_name_field,
+    new_password_fields,
+    normalise_username,
+    username_field,
+)
+from ..models import USERNAME_MAX
+
+
+def normalise_join_code(value):
+    """Codes are shown in capitals; accept any case, spaces and dashes."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username",
+        filters=[normalise_username],
+        validators=[InputRequired("Enter your username."), Length(max=USERNAME_MAX * 4)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX * 4)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+def join_code_field() -> StringField:
+    return StringField(
+        "Join code",
+        description="The code your teacher or group leader gave you, like KX7-PM4.",
+        filters=[normalise_join_code],
+        validators=[
+            InputRequired("Enter the join code from your teacher."),
+            Length(max=20, message="Join codes are 6 letters and numbers."),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class JoinForm(FlaskForm):
+    """A new student: join code plus the account they choose. No email, no real name."""
+
+    join_code = join_code_field()
+    username = username_field("Pick something that isn't your real name, like maple-fox-12.")
+    display_name = display_name_field()
+    password, confirm = new_password_fields()
+
+
+class JoinAnotherCohortForm(FlaskForm):
+    join_code = join_code_field()

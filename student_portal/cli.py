@@ -1,0 +1,152 @@
+"""Command-line tools: `flask --app app create-teacher`, `demo`, `lessons check`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .content import Quiz, lessons_cli
+from .extensions import db
+from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(lessons_cli)
+    app.cli.add_command(create_teacher)
+    app.cli.add_command(demo)
+
+
+@click.command("create-teacher")
+@click.option("--username", prompt=True, help="Sign-in name, e.g. ms-rivera.")
+@click.option("--display-name", prompt="Name shown to students", help="e.g. Ms Rivera.")
+@click.option("--email", default="", help="Optional school email.")
+@click.option("--admin/--no-admin", default=None, help="Make an admin (default: the first is).")
+@click.password_option(help="At least 8 characters.")
+def create_teacher(username, display_name, email, admin, password):
+    """Create a teacher account (the first one is an admin unless --no-admin)."""
+    username = username.strip().lower()
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise click.ClickException(f"the username {username!r} is taken")
+    if admin is None:
+        admin = not db.session.scalar(select(func.count(User.id)).where(User.role != STUDENT))
+    teacher = User(
+        username=username,
+        display_name=display_name.strip() or None,
+        email=email.strip() or None,
+        role=ADMIN if admin else TEACHER,
+    )
+    teacher.set_password(password)
+    db.session.add(teacher)
+    db.session.commit()
+    click.echo(f"Created {'admin' if admin else 'teacher'} {username}.")
+
+
+DEMO_TEACHER = ("demo-teacher", "Ms Rivera", "teach-safely-2026")
+DEMO_LEADER = ("river-leader", "River", "lead-safely-2026")
+DEMO_STUDENTS = [  # username, display name, how far they got
+    ("maple-fox", "Maple", "passed-all"),
+    ("quiet-otter", None, "failed-twice"),
+    ("blue-kite", "Kite", "reading"),
+    ("sun-panda", None, "completed-first"),
+    ("cloud-owl", "Owl", "not-started"),
+]
+DEMO_STUDENT_PASSWORD = "learn-safely-2026"
+
+
+@click.command("demo")
+def demo():
+    """Create a demo school if the database has no users, then print the demo sign-ins."""
+    from . import catalog
+    from .cohorts import format_join_code
+
+    if db.session.scalar(select(func.count(User.id))) == 0:
+        _create_demo_school(catalog().lessons)
+        click.echo("Created the demo school.")
+    teacher = db.session.scalar(select(User).where(User.username == DEMO_TEACHER[0]))
+    if teacher is None:
+        click.echo("The database already has accounts; no demo school was added.")
+        return
+    cohort = db.session.scalar(select(Cohort).where(Cohort.owner_id == teacher.id).order_by(Cohort.id))
+    click.echo("")
+    click.echo("Demo sign-ins (for this local demo only):")
+    click.echo(f"  teacher         {DEMO_TEACHER[0]:<14} password {DEMO_TEACHER[2]}")
+    click.echo(f"  student leader  {DEMO_LEADER[0]:<14} password {DEMO_LEADER[2]}")
+    click.echo(f"  students        {', '.join(s[0] for s in DEMO_STUDENTS)}")
+    click.echo(f"                  password {DEMO_STUDENT_PASSWORD}")
+    if cohort is not None:
+        click.echo(f"  join code for “{cohort.name}”: {format_join_code(cohort.join_code)}")
+    click.echo("")
+
+
+def _create_demo_school(lessons) -> None:
+    from .cohorts import new_join_code
+    from .progress import complete_lesson, grade_attempt, start_lesson
+
+    username, display_name, password = DEMO_TEACHER
+    teacher = User(username=username, display_name=display_name, role=ADMIN,
+                   email="demo-teacher@example.org")
+    teacher.set_password(password)
+    cohort = Cohort(name="Period 3 Health", grade_band="6-8", owner=teacher, join_code=new_join_code())
+    leader = User(username=DEMO_LEADER[0], display_name=DEMO_LEADER[1], role=STUDENT)
+    leader.set_password(DEMO_LEADER[2])
+    db.session.add_all([teacher, cohort, leader, Membership(user=leader, cohort=cohort, role=LEADER)])
+    students = []
+    for username, display_name, plan in DEMO_STUDENTS:
+        student = User(username=username, display_name=display_name, role=STUDENT)
+        student.set_password(DEMO_STUDENT_PASSWORD)
+        db.session.add_all([student, Membership(user=student, cohort=cohort)])
+        students.append((student, plan))
+    db.session.commit()
+
+    first = lessons[0]
+    plans = {"passed-all": lessons, "failed-twice": [first], "completed-first": [first]}
+    for person, plan in [(leader, "passed-all"), *students]:
+        if plan == "not-started":
+            continue
+        if plan == "reading":
+            start_lesson(person, first.slug)
+            continue
+        for lesson in plans[plan]:
+            complete_lesson(person, lesson.slug)
+            if plan == "failed-twice":
+                for attempt in range(2):
+                    grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=False),
+                                  f"demo-{person.username}-{lesson.slug}-{attempt}")
+            elif plan == "passed-all":
+                grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=False),
+                              f"demo-{person.username}-{lesson.slug}-first")
+                grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=True),
+                              f"demo-{person.username}-{lesson.slug}-second")
+
+
+def _demo_responses(quiz: Quiz, safe: bool) -> dict[str, list[str]]:
+    """Answers a student might give: all right, or a realistic mix of mistakes."""
+    from .content import walk_scenario
+
+    responses: dict[str, list[str]] = {}
+    for index, item in enumerate(quiz.items):
+        wrong_here = not safe and index % 2 == 0
+        if item.type == "single":
+            pick = [c for c in item.choices if c.correct != wrong_here]
+            responses[item.id] = [pick[0].id]
+        elif item.type == "multiple":
+            right = [c.id for c in item.choices if c.correct]
+            responses[item.id] = right[:1] if wrong_here and len(right) > 1 else right
+            if wrong_here and len(right) == 1:
+                responses[item.id] = [c.id for c in item.choices]
+        else:
+            path: list[str] = []
+            _, step = walk_scenario(item, path)
+            while step is not None:
+                unsafe = [c for c in step.choices if not c.safe]
+                choice = unsafe[0] if wrong_here and not path and unsafe else next(
+                    c for c in step.choices if c.safe
+                )
+                path.append(choice.id)
+                _, step = walk_scenario(item, path)
+            responses[item.id] = path
+    return responses
+

@@ -1,0 +1,57 @@
+"""Settings: defaults, then PORTAL_* environment variables, then the mapping tests pass."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_settings(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "portal.db"),
+        "LESSONS_DIR": str(PROJECT_ROOT / "lessons"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": True,
+        # A student who reads for an hour must not lose their answers: the CSRF token
+        # lives as long as the session instead of 3600 s.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "PASSWORD_MIN_LENGTH": 8,
+    }
+
+
+def load_settings(app: Flask, config: dict | None) -> None:
+    """Apply defaults, the PORTAL_* environment, then `config`; fill in the secret key."""
+    app.config.from_mapping(default_settings(app.instance_path))
+    app.config.from_prefixed_env("PORTAL")
+    if "DATABASE_URL" in app.config:  # PORTAL_DATABASE_URL is the documented name
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.pop("DATABASE_URL")
+    if config:
+        app.config.from_mapping(config)
+    if app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it (mode 600) on first start."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key

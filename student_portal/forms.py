@@ -1,0 +1,80 @@
+"""Form pieces shared by the blueprints' forms."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from wtforms import PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+
+from .models import DISPLAY_NAME_MAX, USERNAME_MAX
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+PASSWORD_MAX = 128
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_username(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def validate_username(_form, field) -> None:
+    if field.data and not USERNAME_PATTERN.match(field.data):
+        raise ValidationError(
+            "Use only letters, numbers, dots, dashes and underscores, starting with a letter "
+            "or number."
+        )
+
+
+def validate_password_length(_form, field) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if field.data and len(field.data) < minimum:
+        raise ValidationError(f"Use at least {minimum} characters.")
+
+
+def username_field(description: str = "") -> StringField:
+    return StringField(
+        "Username",
+        description=description,
+        filters=[normalise_username],
+        validators=[
+            InputRequired("Choose a username."),
+            Length(3, USERNAME_MAX, f"Use between 3 and {USERNAME_MAX} characters."),
+            validate_username,
+        ],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+def display_name_field() -> StringField:
+    return StringField(
+        "Display name (optional)",
+        description="A nickname others in your group will see. Please don't use your real name.",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters.")],
+    )
+
+
+def new_password_fields(label: str = "Password") -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        label,
+        validators=[
+            InputRequired("Choose a password."),
+            Length(max=PASSWORD_MAX, message=f"Use at most {PASSWORD_MAX} characters."),
+            validate_password_length,
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            InputRequired("Type the password again."),
+            EqualTo("password", "The two passwords don't match."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm

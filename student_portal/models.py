@@ -1,0 +1,156 @@
+"""Database models. Lessons live in files; rows refer to them by slug and quiz version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+USERNAME_MAX = 32
+DISPLAY_NAME_MAX = 40
+COHORT_NAME_MAX = 80
+SLUG_MAX = 80
+ITEM_ID_MAX = 64
+
+STUDENT, TEACHER, ADMIN = "student", "teacher", "admin"
+MEMBER, LEADER = "student", "leader"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # stored naive, always UTC
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
+    email: Mapped[str | None] = mapped_column(String(254))  # staff only, never asked of students
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=STUDENT)
+    # Part of the session id: changing it signs out every existing session of this user.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (TEACHER, ADMIN)
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == STUDENT
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        self.session_version += 1
+
+
+class Cohort(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(COHORT_NAME_MAX))
+    grade_band: Mapped[str] = mapped_column(String(8))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    join_open: Mapped[bool] = mapped_column(default=True)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=MEMBER)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    cohort: Mapped[Cohort] = relationship(back_populates="memberships")
+
+
+class LessonProgress(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class QuizAttempt(db.Model):
+    __table_args__ = (Index("ix_quiz_attempt_user_lesson", "user_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
+    quiz_version: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int]
+    max_score: Mapped[int]
+    passed: Mapped[bool]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One per quiz form: a double click or a browser retry finds the attempt already stored.
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+
+    answers: Mapped[list[QuizAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="QuizAnswer.id"
+    )
+    item_results: Mapped[list[QuizItemResult]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="QuizItemResult.id"
+    )
+
+
+class QuizItemResult(db.Model):
+    """The score of one item in one attempt: what dashboards count as right or missed."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    score: Mapped[int]
+    points: Mapped[int]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="item_results")
+
+
+class QuizAnswer(db.Model):
+    """One choice made: a selected option, or one decision along a scenario's path."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempt.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    step_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
+    choice_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    position: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[bool]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")

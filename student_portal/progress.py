@@ -1,0 +1,188 @@
+"""A student's progress: lessons read, quiz attempts graded and stored, statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Float, Integer, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .content import GradeResult, Lesson, grade
+from .extensions import db
+from .models import (
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+    QuizItemResult,
+    User,
+    utcnow,
+)
+
+NOT_STARTED = "not started"
+IN_PROGRESS = "in progress"
+COMPLETED = "completed"
+PASSED = "quiz passed"
+
+
+@dataclass(frozen=True)
+class LessonStatus:
+    lesson: Lesson
+    status: str
+    started_at: object = None
+    completed_at: object = None
+    attempts: int = 0
+    best_percent: int | None = None  # the best attempt's score, as a whole percentage
+
+
+def progress_row(user: User, slug: str) -> LessonProgress | None:
+    return db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_slug == slug
+        )
+    )
+
+
+def start_lesson(user: User, slug: str) -> LessonProgress:
+    """Record that the student opened the lesson (once)."""
+    row = progress_row(user, slug)
+    if row is None:
+        row = LessonProgress(user_id=user.id, lesson_slug=slug)
+        db.session.add(row)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same student opened it twice at once
+            db.session.rollback()
+            row = progress_row(user, slug)
+    return row
+
+
+def complete_lesson(user: User, slug: str) -> None:
+    """Mark the lesson read to the end; keeps the first completion time."""
+    row = start_lesson(user, slug)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+        db.session.commit()
+
+
+def grade_attempt(
+    user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], idempotency_key: str
+) -> QuizAttempt:
+    """Grade against the catalog and store one attempt; the same key stores nothing twice.
+
+    Raises content.InvalidResponse for answers that don't fit the quiz.
+    """
+    existing = _attempt_by_key(user, idempotency_key)
+    if existing is not None:
+        return existing
+    result = grade(lesson.quiz, responses)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        lesson_slug=lesson.slug,
+        quiz_version=lesson.quiz.version,
+        score=result.score,
+        max_score=result.max_score,
+        passed=result.passed,
+        idempotency_key=idempotency_key,
+    )
+    attempt.item_results = [
+        QuizItemResult(item_id=r.item.id, score=r.score, points=r.points) for r in result.items
+    ]
+    attempt.answers = [QuizAnswer(**row) for row in result.answer_rows()]
+    db.session.add(attempt)
+    if progress_row(user, lesson.slug) is None:
+        db.session.add(LessonProgress(user_id=user.id, lesson_slug=lesson.slug))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent retry of the same form won the race
+        db.session.rollback()
+        existing = _attempt_by_key(user, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _attempt_by_key(user: User, key: str) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.idempotency_key == key, QuizAttempt.user_id == user.id
+        )
+    )
+
+
+def attempts_for(user: User, slug: str) -> list[QuizAttempt]:
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.lesson_slug == slug)
+            .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+        )
+    )
+
+
+def student_attempt(user: User, slug: str, attempt_id: int) -> QuizAttempt | None:
+    """One of the student's own attempts, or None (never another student's)."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.id == attempt_id,
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.lesson_slug == slug,
+        )
+    )
+
+
+def review(attempt: QuizAttempt, lesson: Lesson) -> GradeResult | None:
+    """Re-grade the stored answers for display; None if the quiz has changed since."""
+    if attempt.quiz_version != lesson.quiz.version:
+        return None
+    responses: dict[str, list[str]] = {}
+    for answer in sorted(attempt.answers, key=lambda a: (a.item_id, a.position)):
+        responses.setdefault(answer.item_id, []).append(answer.choice_id)
+    return grade(lesson.quiz, responses)
+
+
+def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]:
+    """Every lesson's status for one student, from two queries."""
+    progress = {
+        row.lesson_slug: row
+        for row in db.session.scalars(
+            select(LessonProgress).where(LessonProgress.user_id == user.id)
+        )
+    }
+    best = {}
+    for slug, count, passed, best_score in db.session.execute(
+        select(
+            QuizAttempt.lesson_slug,
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+        )
+        .where(QuizAttempt.user_id == user.id)
+        .group_by(QuizAttempt.lesson_slug)
+    ):
+        best[slug] = (count, bool(passed), round(100 * best_score))
+
+    statuses = []
+    for lesson in lessons:
+        row = progress.get(lesson.slug)
+        count, passed, best_percent = best.get(lesson.slug, (0, False, None))
+        if passed:
+            status = PASSED
+        elif row is not None and row.completed_at is not None:
+            status = COMPLETED
+        elif row is not None or count:
+            status = IN_PROGRESS
+        else:
+            status = NOT_STARTED
+        statuses.append(
+            LessonStatus(
+                lesson=lesson,
+                status=status,
+                started_at=row.started_at if row else None,
+                completed_at=row.completed_at if row else None,
+                attempts=count,
+                best_percent=best_percent,
+            )
+        )
+    return statuses

@@ -1,0 +1,174 @@
+"""Teachers: cohorts, rosters, join codes, member roles, password resets, teacher accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from .. import catalog
+from ..access import cohort_for_teacher_or_404, membership_in_cohort_or_404, role_required
+from ..cohorts import (
+    cohorts_of_teacher,
+    create_cohort,
+    format_join_code,
+    regenerate_join_code,
+    remove_member,
+    reset_password,
+    set_join_open,
+    set_member_role,
+    username_taken,
+)
+from ..extensions import db
+from ..models import LEADER, TEACHER, User
+from ..reports import roster
+from .forms import (
+    ActionForm,
+    CohortForm,
+    JoinCodeForm,
+    MemberRoleForm,
+    NewTeacherForm,
+    ResetPasswordForm,
+)
+
+bp = Blueprint("teach", __name__, url_prefix="/teach")
+
+
+@bp.app_context_processor
+def join_code_helpers():
+    return {"format_join_code": format_join_code}
+
+
+@bp.route("/")
+@role_required("teacher")
+def home():
+    return render_template("teach/home.html", cohorts=cohorts_of_teacher(current_user))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@role_required("teacher")
+def new_cohort():
+    form = CohortForm()
+    if form.validate_on_submit():
+        cohort = create_cohort(current_user, form.name.data, form.grade_band.data)
+        flash(f"Cohort “{cohort.name}” created. Share its join code with your students.", "success")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return render_template("teach/new_cohort.html", form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@role_required("teacher")
+def cohort(cohort_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    return render_template(
+        "teach/cohort.html",
+        cohort=cohort,
+        members=roster(cohort, catalog().lessons),
+        lesson_count=len(catalog().lessons),
+        action_form=ActionForm(),
+        LEADER=LEADER,
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/join-code", methods=["POST"])
+@role_required("teacher")
+def join_code(cohort_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    form = JoinCodeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.action.data == "regenerate":
+        regenerate_join_code(cohort)
+        flash(f"New join code: {format_join_code(cohort.join_code)}. The old one no longer works.", "success")
+    else:
+        set_join_open(cohort, form.action.data == "open")
+        flash("Joining is open." if cohort.join_open else "Joining is closed: the code no longer works.", "info")
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/role", methods=["POST"])
+@role_required("teacher")
+def member_role(cohort_id: int, user_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    membership = membership_in_cohort_or_404(cohort, user_id)
+    form = MemberRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    set_member_role(membership, leader=form.role.data == LEADER)
+    name = membership.user.shown_name
+    if membership.role == LEADER:
+        flash(f"{name} is now a student leader of {cohort.name}.", "success")
+    else:
+        flash(f"{name} is no longer a student leader.", "info")
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("teacher")
+def member_password(cohort_id: int, user_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    membership = membership_in_cohort_or_404(cohort, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset_password(membership.user, form.password.data)
+        flash(
+            f"Password changed for {membership.user.username}. Tell them the new password in "
+            "person; they are signed out everywhere.",
+            "success",
+        )
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return render_template(
+        "teach/member_password.html", cohort=cohort, member=membership.user, form=form
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
+@role_required("teacher")
+def member_remove(cohort_id: int, user_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    membership = membership_in_cohort_or_404(cohort, user_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        name = membership.user.username
+        remove_member(membership)
+        flash(f"{name} was removed from {cohort.name}.", "info")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return render_template(
+        "teach/member_remove.html", cohort=cohort, member=membership.user, form=form
+    )
+
+
+@bp.route("/teachers/new", methods=["GET", "POST"])
+@role_required("teacher")
+def new_teacher():
+    form = NewTeacherForm()
+    if form.validate_on_submit():
+        if username_taken(form.username.data):
+            form.username.errors.append("That username is taken. Please choose another.")
+        else:
+            teacher = User(
+                username=form.username.data,
+                display_name=form.display_name.data,
+                email=form.email.data or None,
+                role=TEACHER,
+            )
+            teacher.set_password(form.password.data)
+            db.session.add(teacher)
+            db.session.commit()
+            flash(f"Teacher account “{teacher.username}” created.", "success")
+            return redirect(url_for("teach.home"))
+    return render_template("teach/new_teacher.html", form=form)
+
+
+@bp.route("/lessons/<slug>")
+@role_required("teacher")
+def lesson_preview(slug: str):
+    lesson = catalog().get(slug)
+    if lesson is None:
+        abort(404)
+    return render_template("teach/lesson_preview.html", lesson=lesson)
+
+
+@bp.route("/lessons/")
+@role_required("teacher")
+def lessons():
+    return render_template("teach/lessons.html", lessons=catalog().lessons)

@@ -1,0 +1,67 @@
+"""Forms of the teacher area."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional
+
+from ..forms import new_password_fields, strip_text, username_field
+from ..models import COHORT_NAME_MAX, DISPLAY_NAME_MAX
+
+GRADE_BANDS = [
+    SelectChoice("6-8", "Grades 6–8 (middle school)"),
+    SelectChoice("9-12", "Grades 9–12 (high school)"),
+    SelectChoice("6-12", "Grades 6–12 (mixed)"),
+] + [SelectChoice(str(grade), f"Grade {grade}") for grade in range(6, 13)]
+
+
+class CohortForm(FlaskForm):
+    name = StringField(
+        "Cohort name",
+        description="For example: Period 3 Health, or Youth Club Tuesdays.",
+        filters=[strip_text],
+        validators=[
+            InputRequired("Give the cohort a name."),
+            Length(max=COHORT_NAME_MAX, message=f"Use at most {COHORT_NAME_MAX} characters."),
+        ],
+    )
+    grade_band = SelectField("Grades", choices=GRADE_BANDS, default="6-8")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: carries only the CSRF token."""
+
+
+class MemberRoleForm(FlaskForm):
+    role = HiddenField(validators=[AnyOf(["student", "leader"])])
+
+
+class JoinCodeForm(FlaskForm):
+    action = HiddenField(validators=[AnyOf(["regenerate", "close", "open"])])
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields("New password")
+
+
+class NewTeacherForm(FlaskForm):
+    username = username_field()
+    display_name = StringField(
+        "Name shown to students",
+        description="For example: Ms Rivera.",
+        filters=[strip_text],
+        validators=[
+            InputRequired("Enter the name students will see."),
+            Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
+        ],
+    )
+    email = EmailField(
+        "School email (optional)",
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=254, message="Use at most 254 characters."),
+            Email("Enter an email address like name@school.org.", check_deliverability=False),
+        ],
+    )
+    password, confirm = new_password_fields()

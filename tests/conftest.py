@@ -1,0 +1,125 @@
+"""Fixtures: an app on a temporary database with the small fixture lesson set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from student_portal import create_app
+from student_portal.extensions import db
+from tests.factories import PASSWORD, make_cohort, make_student, make_teacher
+
+FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
+
+
+def app_config(tmp_path: Path, **overrides) -> dict:
+    # PORTAL_TEST_DATABASE_URL runs the suite on PostgreSQL; SQLite in a temp file otherwise.
+    database_url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LESSONS_DIR": str(FIXTURE_LESSONS),
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with config overrides; its tables are created and dropped around the test."""
+    apps = []
+
+    def build(**overrides):
+        app = create_app(app_config(tmp_path, **overrides))
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as connection:
+                    connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.create_all()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+class Auth:
+    """Signs a test client in and out as a given user."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self.client.post("/sign-in", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def build_school(app) -> dict:
+    """Two teachers, each with a cohort; a student leader and two students in the first."""
+    with app.app_context():
+        teacher = make_teacher("teacher-a")
+        other_teacher = make_teacher("teacher-b")
+        cohort = make_cohort(teacher, "Period 3")
+        other_cohort = make_cohort(other_teacher, "Other class")
+        leader = make_student(cohort, "leader-one", leader=True)
+        student = make_student(cohort, "student-one")
+        classmate = make_student(cohort, "student-two")
+        outsider = make_student(other_cohort, "student-other")
+        return {
+            "teacher": teacher.id,
+            "other_teacher": other_teacher.id,
+            "cohort": cohort.id,
+            "other_cohort": other_cohort.id,
+            "join_code": cohort.join_code,
+            "leader": leader.id,
+            "student": student.id,
+            "classmate": classmate.id,
+            "outsider": outsider.id,
+        }
+
+
+@pytest.fixture
+def school(app):
+    return build_school(app)
+
+
+@pytest.fixture
+def school_in():
+    """For tests that build their own app: `school_in(app)` adds the same school to it."""
+    return build_school

@@ -1,0 +1,83 @@
+"""Security defaults: CSRF, cookies, headers, no third-party requests, friendly errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import PASSWORD
+
+
+def test_forms_without_a_csrf_token_are_refused(make_app, school_in):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    school_in(app)
+    client = app.test_client()
+    response = client.post("/sign-in", data={"username": "teacher-a", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+def test_forms_with_the_token_work(make_app, school_in):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    school_in(app)
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/sign-in", data={"username": "teacher-a", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_session_cookie_is_httponly_samesite_and_secure(client, school):
+    response = client.post("/sign-in", data={"username": "teacher-a", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_strict_content_security_policy_on_every_page(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+@pytest.mark.parametrize("url", ["/", "/sign-in", "/join", "/help/", "/learn/", "/teach/", "/learn/01-first-steps", "/learn/01-first-steps/quiz", "/teach/lessons/01-first-steps"])
+@pytest.mark.parametrize("who", ["visitor", "student-one", "teacher-a"])
+def test_pages_load_nothing_from_elsewhere_and_have_no_inline_code(client, auth, school, url, who):
+    if who != "visitor":
+        auth.login(who)
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', page)
+    assert "<script>" not in page and not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert " style=" not in page and "<style" not in page
+    assert not re.search(r"\son[a-z]+=", page)
+
+
+def test_help_page_is_not_cached_or_indexed_and_sets_no_cookie(client):
+    response = client.get("/help/")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'name="robots" content="noindex"' in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_not_found_page_is_friendly(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "We couldn&#39;t find that page" in page and "Get help" in page
+
+
+def test_server_errors_get_a_friendly_page(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/explode")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+
+
+def test_oversized_posts_are_refused_politely(client):
+    response = client.post("/sign-in", data={"username": "x" * (2 * 1024 * 1024), "password": "y"})
+    assert response.status_code == 413

@@ -1,0 +1,162 @@
+"""Teachers manage their own cohorts: codes, rosters, leaders, passwords, removals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from student_portal.cohorts import JOIN_CODE_ALPHABET, new_join_code
+from student_portal.extensions import db
+from student_portal.models import Cohort, Membership, User
+from tests.factories import PASSWORD
+from tests.helpers import ALL_RIGHT, answer_quiz
+
+
+def cohort_row(app, cohort_id):
+    with app.app_context():
+        return db.session.get(Cohort, cohort_id)
+
+
+def test_teacher_creates_a_cohort_and_reads_its_join_code(app, client, auth, school):
+    auth.login("teacher-a")
+    response = client.post("/teach/cohorts/new", data={"name": "Youth Club 🦋", "grade_band": "9-12"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        cohort = db.session.scalar(select(Cohort).where(Cohort.name == "Youth Club 🦋"))
+    assert cohort.owner_id == school["teacher"] and cohort.grade_band == "9-12"
+    assert f"{cohort.join_code[:3]}-{cohort.join_code[3:]}" in page
+    assert "Youth Club 🦋" in client.get("/teach/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name, message", [("", "Give the cohort a name."), ("x" * 81, "Use at most 80 characters.")])
+def test_cohort_form_errors(client, auth, school, name, message):
+    auth.login("teacher-a")
+    response = client.post("/teach/cohorts/new", data={"name": name, "grade_band": "6-8"})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+
+
+def test_cohort_form_rejects_unknown_grade_band(client, auth, school):
+    auth.login("teacher-a")
+    response = client.post("/teach/cohorts/new", data={"name": "X", "grade_band": "<script>"})
+    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+
+
+def test_join_codes_are_short_unambiguous_and_unique(app):
+    with app.app_context():
+        codes = {new_join_code() for _ in range(300)}
+    assert len(codes) == 300
+    for code in codes:
+        assert re.fullmatch(f"[{JOIN_CODE_ALPHABET}]{{6}}", code)
+        assert not set(code) & set("0O1IL")
+
+
+def test_regenerate_close_and_open_the_join_code(app, client, auth, school):
+    auth.login("teacher-a")
+    url = f"/teach/cohorts/{school['cohort']}/join-code"
+    old = school["join_code"]
+    client.post(url, data={"action": "regenerate"})
+    new = cohort_row(app, school["cohort"]).join_code
+    assert new != old
+    fresh = app.test_client()
+    data = {"join_code": old, "username": "late-joiner", "password": "pass-word-1", "confirm": "pass-word-1"}
+    assert "couldn&#39;t find a group" in fresh.post("/join", data=data).get_data(as_text=True)
+
+    client.post(url, data={"action": "close"})
+    assert cohort_row(app, school["cohort"]).join_open is False
+    assert "Joining is closed" in client.get(f"/teach/cohorts/{school['cohort']}").get_data(as_text=True)
+    client.post(url, data={"action": "open"})
+    assert cohort_row(app, school["cohort"]).join_open is True
+    assert client.post(url, data={"action": "explode"}).status_code == 400
+
+
+def test_roster_lists_members_with_roles_and_counts(app, client, auth, school):
+    student = app.test_client()
+    student.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
+    student.post("/learn/01-first-steps/start")
+    student.post("/learn/01-first-steps/complete")
+    answer_quiz(student, "01-first-steps", ALL_RIGHT)
+
+    auth.login("teacher-a")
+    page = client.get(f"/teach/cohorts/{school['cohort']}").get_data(as_text=True)
+    for name in ("leader-one", "student-one", "student-two"):
+        assert name in page
+    assert "student-other" not in page
+    assert "Student leader" in page
+    row = page[page.index("student-one"):page.index("student-two")]
+    assert row.count("1 of 2") == 2  # one lesson read, one quiz passed
+
+
+def test_promote_to_leader_and_back(app, client, auth, school):
+    auth.login("teacher-a")
+    url = f"/teach/cohorts/{school['cohort']}/members/{school['student']}/role"
+    client.post(url, data={"role": "leader"})
+    with app.app_context():
+        role = db.session.scalar(select(Membership.role).where(Membership.user_id == school["student"]))
+    assert role == "leader"
+    client.post(url, data={"role": "student"})
+    with app.app_context():
+        role = db.session.scalar(select(Membership.role).where(Membership.user_id == school["student"]))
+    assert role == "student"
+    assert client.post(url, data={"role": "teacher"}).status_code == 400
+
+
+def test_reset_password_signs_the_student_out_and_sets_the_new_one(app, client, auth, school):
+    student = app.test_client()
+    student.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
+    assert student.get("/learn/").status_code == 200
+
+    auth.login("teacher-a")
+    url = f"/teach/cohorts/{school['cohort']}/members/{school['student']}/password"
+    page = client.post(url, data={"password": "short", "confirm": "short"}).get_data(as_text=True)
+    assert "Use at least 8 characters." in page
+    response = client.post(url, data={"password": "new-password-7", "confirm": "new-password-7"})
+    assert response.status_code == 302
+
+    assert student.get("/learn/").status_code == 302  # the old session no longer works
+    fresh = app.test_client()
+    assert fresh.post("/sign-in", data={"username": "student-one", "password": PASSWORD}).status_code == 200
+    assert fresh.post("/sign-in", data={"username": "student-one", "password": "new-password-7"}).status_code == 302
+
+
+def test_remove_a_student_from_the_cohort(app, client, auth, school):
+    auth.login("teacher-a")
+    url = f"/teach/cohorts/{school['cohort']}/members/{school['classmate']}/remove"
+    assert "Remove" in client.get(url).get_data(as_text=True)
+    response = client.post(url, follow_redirects=True)
+    assert "student-two was removed from Period 3." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Membership).where(Membership.user_id == school["classmate"])) is None
+        assert db.session.get(User, school["classmate"]) is not None  # the account stays
+    assert "student-two" not in client.get(f"/teach/cohorts/{school['cohort']}").get_data(as_text=True)
+
+
+def test_teacher_creates_another_teacher(app, client, auth, school):
+    auth.login("teacher-a")
+    data = {"username": "mr-lee", "display_name": "Mr Lee", "email": "lee@school.org",
+            "password": "teacher-pass-1", "confirm": "teacher-pass-1"}
+    assert client.post("/teach/teachers/new", data=data).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "mr-lee"))
+    assert user.role == "teacher" and user.email == "lee@school.org"
+    page = client.post("/teach/teachers/new", data=data | {"email": "not an email"}).get_data(as_text=True)
+    assert "Enter an email address" in page
+
+
+def test_students_cannot_create_teachers_or_cohorts(app, client, auth, school):
+    auth.login("student-one")
+    data = {"username": "sneaky", "display_name": "S", "password": "password-123", "confirm": "password-123"}
+    assert client.post("/teach/teachers/new", data=data).status_code == 403
+    assert client.post("/teach/cohorts/new", data={"name": "Mine", "grade_band": "6-8"}).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.username == "sneaky")) == 0
+        assert db.session.scalar(select(User.role).where(User.username == "student-one")) == "student"
+
+
+def test_teacher_previews_lessons_with_guide_and_answers(client, auth, school):
+    auth.login("teacher-a")
+    page = client.get("/teach/lessons/01-first-steps").get_data(as_text=True)
+    assert "Facilitator guide" in page and "Ask: what does a safe friend do?" in page
+    assert "right" in page and "Yes: a trusted adult can help." in page
