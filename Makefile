@@ -34,7 +34,7 @@ run: install
 test: install-test
 	$(FLASK) lessons check
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 check-lessons: install
 	$(FLASK) lessons check

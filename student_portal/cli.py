@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .content import Quiz, lessons_cli
@@ -18,6 +19,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("create-teacher")
+@with_appcontext
 @click.option("--username", prompt=True, help="Sign-in name, e.g. ms-rivera.")
 @click.option("--display-name", prompt="Name shown to students", help="e.g. Ms Rivera.")
 @click.option("--email", default="", help="Optional school email.")
@@ -57,6 +59,7 @@ DEMO_STUDENT_PASSWORD = "learn-safely-2026"
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Create a demo school if the database has no users, then print the demo sign-ins."""
     from . import catalog
