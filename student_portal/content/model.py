@@ -1,4 +1,4 @@
-"""Immutable lesson objects: what the loader builds from `lessons/` and the rest of the app reads."""
+"""Immutable lesson objects: built by the loader from `lessons/`, read by the rest of the app."""
 
 from __future__ import annotations
 
