@@ -1,4 +1,4 @@
-"""student_portal: lessons and scenario quizzes on grooming, sextortion and trafficking recruitment."""
+"""student_portal: lessons and scenario quizzes on grooming, sextortion and trafficking."""
 
 from __future__ import annotations
 
@@ -92,7 +92,10 @@ def _register_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         title = "This form has expired"
-        message = "For your safety, forms expire when you sign out. Go back, reload the page and try again."
+        message = (
+            "For your safety, forms expire when you sign out. "
+            "Go back, reload the page and try again."
+        )
         return render_template("error.html", status=400, title=title, message=message), 400
 
     @app.after_request

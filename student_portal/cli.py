@@ -72,7 +72,9 @@ def demo():
     if teacher is None:
         click.echo("The database already has accounts; no demo school was added.")
         return
-    cohort = db.session.scalar(select(Cohort).where(Cohort.owner_id == teacher.id).order_by(Cohort.id))
+    cohort = db.session.scalar(
+        select(Cohort).where(Cohort.owner_id == teacher.id).order_by(Cohort.id)
+    )
     click.echo("")
     click.echo("Demo sign-ins (for this local demo only):")
     click.echo(f"  teacher         {DEMO_TEACHER[0]:<14} password {DEMO_TEACHER[2]}")
@@ -89,13 +91,18 @@ def _create_demo_school(lessons) -> None:
     from .progress import complete_lesson, grade_attempt, start_lesson
 
     username, display_name, password = DEMO_TEACHER
-    teacher = User(username=username, display_name=display_name, role=ADMIN,
-                   email="demo-teacher@example.org")
+    teacher = User(
+        username=username, display_name=display_name, role=ADMIN, email="demo-teacher@example.org"
+    )
     teacher.set_password(password)
-    cohort = Cohort(name="Period 3 Health", grade_band="6-8", owner=teacher, join_code=new_join_code())
+    cohort = Cohort(
+        name="Period 3 Health", grade_band="6-8", owner=teacher, join_code=new_join_code()
+    )
     leader = User(username=DEMO_LEADER[0], display_name=DEMO_LEADER[1], role=STUDENT)
     leader.set_password(DEMO_LEADER[2])
-    db.session.add_all([teacher, cohort, leader, Membership(user=leader, cohort=cohort, role=LEADER)])
+    db.session.add_all(
+        [teacher, cohort, leader, Membership(user=leader, cohort=cohort, role=LEADER)]
+    )
     students = []
     for username, display_name, plan in DEMO_STUDENTS:
         student = User(username=username, display_name=display_name, role=STUDENT)
@@ -116,13 +123,25 @@ def _create_demo_school(lessons) -> None:
             complete_lesson(person, lesson.slug)
             if plan == "failed-twice":
                 for attempt in range(2):
-                    grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=False),
-                                  f"demo-{person.username}-{lesson.slug}-{attempt}")
+                    grade_attempt(
+                        person,
+                        lesson,
+                        _demo_responses(lesson.quiz, safe=False),
+                        f"demo-{person.username}-{lesson.slug}-{attempt}",
+                    )
             elif plan == "passed-all":
-                grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=False),
-                              f"demo-{person.username}-{lesson.slug}-first")
-                grade_attempt(person, lesson, _demo_responses(lesson.quiz, safe=True),
-                              f"demo-{person.username}-{lesson.slug}-second")
+                grade_attempt(
+                    person,
+                    lesson,
+                    _demo_responses(lesson.quiz, safe=False),
+                    f"demo-{person.username}-{lesson.slug}-first",
+                )
+                grade_attempt(
+                    person,
+                    lesson,
+                    _demo_responses(lesson.quiz, safe=True),
+                    f"demo-{person.username}-{lesson.slug}-second",
+                )
 
 
 def _demo_responses(quiz: Quiz, safe: bool) -> dict[str, list[str]]:
@@ -145,11 +164,12 @@ def _demo_responses(quiz: Quiz, safe: bool) -> dict[str, list[str]]:
             _, step = walk_scenario(item, path)
             while step is not None:
                 unsafe = [c for c in step.choices if not c.safe]
-                choice = unsafe[0] if wrong_here and not path and unsafe else next(
-                    c for c in step.choices if c.safe
+                choice = (
+                    unsafe[0]
+                    if wrong_here and not path and unsafe
+                    else next(c for c in step.choices if c.safe)
                 )
                 path.append(choice.id)
                 _, step = walk_scenario(item, path)
             responses[item.id] = path
     return responses
-

@@ -55,7 +55,10 @@ def display_name_field() -> StringField:
         "Display name (optional)",
         description="A nickname others in your group will see. Please don't use your real name.",
         filters=[strip_text],
-        validators=[Optional(), Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters.")],
+        validators=[
+            Optional(),
+            Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
+        ],
     )
 
 

@@ -6,7 +6,6 @@ import html
 import re
 
 
-
 def hidden_state(page: str) -> str:
     match = re.search(r'<input[^>]*name="state"[^>]*>', page)
     assert match, "the quiz page has no state field"
@@ -15,7 +14,7 @@ def hidden_state(page: str) -> str:
 
 
 def answer_quiz(client, slug: str, answers: list[list[str]]):
-    """Open the quiz and post each answer (a list of choice ids) in turn; returns the last response."""
+    """Open the quiz, post each answer (a list of choice ids) in turn, return the last response."""
     page = client.get(f"/learn/{slug}/quiz")
     assert page.status_code == 200
     response = page

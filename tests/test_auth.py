@@ -13,8 +13,13 @@ WRONG = "That username and password don&#39;t match"
 
 
 def join(client, code, username="maple-fox", password="secret-pass-1", confirm=None, **extra):
-    data = {"join_code": code, "username": username, "password": password,
-            "confirm": password if confirm is None else confirm, **extra}
+    data = {
+        "join_code": code,
+        "username": username,
+        "password": password,
+        "confirm": password if confirm is None else confirm,
+        **extra,
+    }
     return client.post("/join", data=data)
 
 
@@ -26,7 +31,9 @@ def test_sign_in_and_out(client, auth, school):
     assert client.get("/teach/").status_code == 302
 
 
-@pytest.mark.parametrize("username, password", [("teacher-a", "wrong-password"), ("nobody-here", "whatever123")])
+@pytest.mark.parametrize(
+    "username, password", [("teacher-a", "wrong-password"), ("nobody-here", "whatever123")]
+)
 def test_wrong_sign_in_does_not_reveal_whether_the_user_exists(client, school, username, password):
     response = client.post("/sign-in", data={"username": username, "password": password})
     assert response.status_code == 200
@@ -39,10 +46,14 @@ def test_empty_sign_in_shows_messages_beside_fields(client):
 
 
 def test_next_parameter_cannot_redirect_off_site(client, school):
-    response = client.post("/sign-in?next=https://evil.example/", data={"username": "teacher-a", "password": PASSWORD})
+    response = client.post(
+        "/sign-in?next=https://evil.example/", data={"username": "teacher-a", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
     client.post("/sign-out")
-    response = client.post("/sign-in?next=/teach/", data={"username": "teacher-a", "password": PASSWORD})
+    response = client.post(
+        "/sign-in?next=/teach/", data={"username": "teacher-a", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/teach/"
 
 
@@ -72,13 +83,18 @@ def test_student_joins_with_a_code_and_lands_on_lessons(app, client, school):
 
 def test_join_form_asks_for_no_email_or_real_name(client):
     page = client.get("/join").get_data(as_text=True)
-    assert 'type="email"' not in page and "email" not in page.lower().replace("never ask for your email", "")
+    assert 'type="email"' not in page and "email" not in page.lower().replace(
+        "never ask for your email", ""
+    )
     assert "real name" in page  # it tells students not to use one
 
 
 @pytest.mark.parametrize(
     "code, message",
-    [("", "Enter the join code from your teacher."), ("ZZZZZZ", "We couldn&#39;t find a group with that code.")],
+    [
+        ("", "Enter the join code from your teacher."),
+        ("ZZZZZZ", "We couldn&#39;t find a group with that code."),
+    ],
 )
 def test_bad_join_codes_get_a_clear_message(client, school, code, message):
     response = join(client, code)
@@ -103,11 +119,16 @@ def test_closed_code_is_refused(app, client, school):
         ({"username": "🦊fox"}, "Use only letters, numbers"),
         ({"username": "<script>alert(1)</script>"}, "Use only letters, numbers"),
         ({"password": "short"}, "Use at least 8 characters."),
-        ({"password": "long-enough-1", "confirm": "different-1"}, "The two passwords don&#39;t match."),
+        (
+            {"password": "long-enough-1", "confirm": "different-1"},
+            "The two passwords don&#39;t match.",
+        ),
         ({"display_name": "n" * 41}, "Use at most 40 characters."),
     ],
 )
-def test_bad_join_input_rerenders_with_the_error_and_keeps_the_rest(app, client, school, fields, message):
+def test_bad_join_input_rerenders_with_the_error_and_keeps_the_rest(
+    app, client, school, fields, message
+):
     with app.app_context():
         users_before = db.session.scalar(select(func.count(User.id)))
     response = join(client, school["join_code"], **fields)
@@ -123,7 +144,10 @@ def test_bad_join_input_rerenders_with_the_error_and_keeps_the_rest(app, client,
 def test_emoji_display_name_is_fine(app, client, school):
     assert join(client, school["join_code"], display_name="Fox 🦊").status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(User.display_name).where(User.username == "maple-fox")) == "Fox 🦊"
+        assert (
+            db.session.scalar(select(User.display_name).where(User.username == "maple-fox"))
+            == "Fox 🦊"
+        )
 
 
 def test_signed_in_student_joins_another_cohort(app, client, auth, school):
@@ -136,7 +160,9 @@ def test_signed_in_student_joins_another_cohort(app, client, auth, school):
     page = client.get("/learn/progress").get_data(as_text=True)
     assert "You joined Youth club." in page and "Youth club" in page and "Period 3" in page
     client.post("/join", data={"join_code": code})
-    assert "You&#39;re already in Youth club." in client.get("/learn/progress").get_data(as_text=True)
+    assert "You&#39;re already in Youth club." in client.get("/learn/progress").get_data(
+        as_text=True
+    )
 
 
 def test_teachers_do_not_join_with_codes(client, auth, school):

@@ -9,22 +9,74 @@ from student_portal.models import Cohort, LessonProgress, Membership, QuizAttemp
 
 
 def test_create_teacher_first_is_admin_then_teachers(app, runner):
-    result = runner.invoke(args=["create-teacher", "--username", "Ms-Rivera", "--display-name", "Ms Rivera", "--password", "long-password-1"])
+    result = runner.invoke(
+        args=[
+            "create-teacher",
+            "--username",
+            "Ms-Rivera",
+            "--display-name",
+            "Ms Rivera",
+            "--password",
+            "long-password-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin ms-rivera." in result.output
-    result = runner.invoke(args=["create-teacher", "--username", "mr-lee", "--display-name", "Mr Lee", "--password", "long-password-2"])
+    result = runner.invoke(
+        args=[
+            "create-teacher",
+            "--username",
+            "mr-lee",
+            "--display-name",
+            "Mr Lee",
+            "--password",
+            "long-password-2",
+        ]
+    )
     assert "Created teacher mr-lee." in result.output
     with app.app_context():
         roles = dict(db.session.execute(select(User.username, User.role)).all())
         assert roles == {"ms-rivera": "admin", "mr-lee": "teacher"}
-        assert db.session.scalar(select(User).where(User.username == "mr-lee")).check_password("long-password-2")
+        assert db.session.scalar(select(User).where(User.username == "mr-lee")).check_password(
+            "long-password-2"
+        )
 
 
 def test_create_teacher_refuses_short_passwords_and_taken_names(runner):
-    result = runner.invoke(args=["create-teacher", "--username", "a-teacher", "--display-name", "A", "--password", "short"])
+    result = runner.invoke(
+        args=[
+            "create-teacher",
+            "--username",
+            "a-teacher",
+            "--display-name",
+            "A",
+            "--password",
+            "short",
+        ]
+    )
     assert result.exit_code != 0 and "at least 8 characters" in result.output
-    runner.invoke(args=["create-teacher", "--username", "a-teacher", "--display-name", "A", "--password", "long-password-1"])
-    result = runner.invoke(args=["create-teacher", "--username", "a-teacher", "--display-name", "A", "--password", "long-password-1"])
+    runner.invoke(
+        args=[
+            "create-teacher",
+            "--username",
+            "a-teacher",
+            "--display-name",
+            "A",
+            "--password",
+            "long-password-1",
+        ]
+    )
+    result = runner.invoke(
+        args=[
+            "create-teacher",
+            "--username",
+            "a-teacher",
+            "--display-name",
+            "A",
+            "--password",
+            "long-password-1",
+        ]
+    )
     assert result.exit_code != 0 and "taken" in result.output
 
 
@@ -34,11 +86,18 @@ def test_demo_creates_a_school_with_varied_progress_once(app, runner):
     assert "demo-teacher" in result.output and "join code for" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Cohort.id))) == 1
-        roles = db.session.execute(select(Membership.role, func.count()).group_by(Membership.role)).all()
+        roles = db.session.execute(
+            select(Membership.role, func.count()).group_by(Membership.role)
+        ).all()
         assert dict(roles) == {"leader": 1, "student": 5}
         attempts = db.session.scalars(select(QuizAttempt)).all()
         assert any(a.passed for a in attempts) and any(not a.passed for a in attempts)
-        assert db.session.scalar(select(func.count(LessonProgress.id).filter(LessonProgress.completed_at.is_(None)))) >= 1
+        assert (
+            db.session.scalar(
+                select(func.count(LessonProgress.id).filter(LessonProgress.completed_at.is_(None)))
+            )
+            >= 1
+        )
         users = db.session.scalar(select(func.count(User.id)))
 
     again = runner.invoke(args=["demo"])
@@ -49,7 +108,9 @@ def test_demo_creates_a_school_with_varied_progress_once(app, runner):
 
 def test_demo_sign_ins_work(app, runner, client):
     runner.invoke(args=["demo"])
-    response = client.post("/sign-in", data={"username": "demo-teacher", "password": "teach-safely-2026"})
+    response = client.post(
+        "/sign-in", data={"username": "demo-teacher", "password": "teach-safely-2026"}
+    )
     assert response.status_code == 302
     page = client.get("/teach/", follow_redirects=True).get_data(as_text=True)
     assert "Period 3 Health" in page and "6 members" in page

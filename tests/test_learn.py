@@ -52,7 +52,9 @@ def test_reaching_the_end_marks_the_lesson_completed(app, client, auth, school):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/learn/01-first-steps/quiz")
     with app.app_context():
-        row = db.session.scalar(select(LessonProgress).where(LessonProgress.user_id == school["student"]))
+        row = db.session.scalar(
+            select(LessonProgress).where(LessonProgress.user_id == school["student"])
+        )
         assert row.lesson_slug == "01-first-steps" and row.completed_at is not None
     assert "Completed" in client.get("/learn/").get_data(as_text=True)
 
@@ -86,7 +88,10 @@ def test_wrong_then_retake_and_pass(app, client, auth, school):
     assert sorted((a.score, a.passed) for a in attempts) == [(1, False), (4, True)]
     with app.app_context():
         answers = db.session.scalars(
-            select(QuizAnswer).join(QuizAttempt).where(QuizAttempt.score == 1).order_by(QuizAnswer.id)
+            select(QuizAnswer)
+            .join(QuizAttempt)
+            .where(QuizAttempt.score == 1)
+            .order_by(QuizAnswer.id)
         ).all()
         scenario = [(a.step_id, a.choice_id, a.correct) for a in answers if a.item_id == "q-story"]
         assert scenario == [
@@ -95,7 +100,9 @@ def test_wrong_then_retake_and_pass(app, client, auth, school):
             ("tell-adult", "report", True),
         ]
         item_scores = db.session.execute(
-            select(QuizItemResult.item_id, QuizItemResult.score).join(QuizAttempt).where(QuizAttempt.score == 1)
+            select(QuizItemResult.item_id, QuizItemResult.score)
+            .join(QuizAttempt)
+            .where(QuizAttempt.score == 1)
         ).all()
         assert sorted(item_scores) == [("q-multi", 0), ("q-single", 0), ("q-story", 1)]
     assert "Quiz passed" in client.get("/learn/").get_data(as_text=True)
@@ -103,7 +110,9 @@ def test_wrong_then_retake_and_pass(app, client, auth, school):
 
 def test_scenario_shows_feedback_for_each_decision_as_the_story_goes(client, auth, school):
     auth.login("student-one")
-    page = answer_quiz(client, "01-first-steps", [["a"], ["a", "b"], ["keep"]]).get_data(as_text=True)
+    page = answer_quiz(client, "01-first-steps", [["a"], ["a", "b"], ["keep"]]).get_data(
+        as_text=True
+    )
     assert "Not the safest choice" in page
     assert "the secret keeps you alone with it" in page
     assert "A week later they ask for a photo." in page  # the next step of the story
@@ -122,7 +131,8 @@ def test_unknown_choice_is_an_error_not_a_crash(client, auth, school):
     auth.login("student-one")
     page = client.get("/learn/01-first-steps/quiz").get_data(as_text=True)
     response = client.post(
-        "/learn/01-first-steps/quiz", data={"state": hidden_state(page), "answer": "<script>x</script>"}
+        "/learn/01-first-steps/quiz",
+        data={"state": hidden_state(page), "answer": "<script>x</script>"},
     )
     assert response.status_code == 200
     assert "<script>x</script>" not in response.get_data(as_text=True)
@@ -176,5 +186,7 @@ def test_second_quiz_attempt_count_in_database(app, client, auth, school):
     answer_quiz(client, "02-second-look", [["yes"]])
     answer_quiz(client, "02-second-look", [["no"]])
     with app.app_context():
-        count = db.session.scalar(select(func.count(QuizAttempt.id)).where(QuizAttempt.lesson_slug == "02-second-look"))
+        count = db.session.scalar(
+            select(func.count(QuizAttempt.id)).where(QuizAttempt.lesson_slug == "02-second-look")
+        )
     assert count == 2

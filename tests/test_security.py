@@ -24,7 +24,9 @@ def test_forms_with_the_token_work(make_app, school_in):
     client = app.test_client()
     page = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/sign-in", data={"username": "teacher-a", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in", data={"username": "teacher-a", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -40,7 +42,20 @@ def test_strict_content_security_policy_on_every_page(client):
     assert "unsafe-inline" not in policy
 
 
-@pytest.mark.parametrize("url", ["/", "/sign-in", "/join", "/help/", "/learn/", "/teach/", "/learn/01-first-steps", "/learn/01-first-steps/quiz", "/teach/lessons/01-first-steps"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/sign-in",
+        "/join",
+        "/help/",
+        "/learn/",
+        "/teach/",
+        "/learn/01-first-steps",
+        "/learn/01-first-steps/quiz",
+        "/teach/lessons/01-first-steps",
+    ],
+)
 @pytest.mark.parametrize("who", ["visitor", "student-one", "teacher-a"])
 def test_pages_load_nothing_from_elsewhere_and_have_no_inline_code(client, auth, school, url, who):
     if who != "visitor":

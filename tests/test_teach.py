@@ -21,7 +21,9 @@ def cohort_row(app, cohort_id):
 
 def test_teacher_creates_a_cohort_and_reads_its_join_code(app, client, auth, school):
     auth.login("teacher-a")
-    response = client.post("/teach/cohorts/new", data={"name": "Youth Club 🦋", "grade_band": "9-12"})
+    response = client.post(
+        "/teach/cohorts/new", data={"name": "Youth Club 🦋", "grade_band": "9-12"}
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -31,7 +33,9 @@ def test_teacher_creates_a_cohort_and_reads_its_join_code(app, client, auth, sch
     assert "Youth Club 🦋" in client.get("/teach/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name, message", [("", "Give the cohort a name."), ("x" * 81, "Use at most 80 characters.")])
+@pytest.mark.parametrize(
+    "name, message", [("", "Give the cohort a name."), ("x" * 81, "Use at most 80 characters.")]
+)
 def test_cohort_form_errors(client, auth, school, name, message):
     auth.login("teacher-a")
     response = client.post("/teach/cohorts/new", data={"name": name, "grade_band": "6-8"})
@@ -61,12 +65,19 @@ def test_regenerate_close_and_open_the_join_code(app, client, auth, school):
     new = cohort_row(app, school["cohort"]).join_code
     assert new != old
     fresh = app.test_client()
-    data = {"join_code": old, "username": "late-joiner", "password": "pass-word-1", "confirm": "pass-word-1"}
+    data = {
+        "join_code": old,
+        "username": "late-joiner",
+        "password": "pass-word-1",
+        "confirm": "pass-word-1",
+    }
     assert "couldn&#39;t find a group" in fresh.post("/join", data=data).get_data(as_text=True)
 
     client.post(url, data={"action": "close"})
     assert cohort_row(app, school["cohort"]).join_open is False
-    assert "Joining is closed" in client.get(f"/teach/cohorts/{school['cohort']}").get_data(as_text=True)
+    assert "Joining is closed" in client.get(f"/teach/cohorts/{school['cohort']}").get_data(
+        as_text=True
+    )
     client.post(url, data={"action": "open"})
     assert cohort_row(app, school["cohort"]).join_open is True
     assert client.post(url, data={"action": "explode"}).status_code == 400
@@ -85,7 +96,7 @@ def test_roster_lists_members_with_roles_and_counts(app, client, auth, school):
         assert name in page
     assert "student-other" not in page
     assert "Student leader" in page
-    row = page[page.index("student-one"):page.index("student-two")]
+    row = page[page.index("student-one") : page.index("student-two")]
     assert row.count("1 of 2") == 2  # one lesson read, one quiz passed
 
 
@@ -94,11 +105,15 @@ def test_promote_to_leader_and_back(app, client, auth, school):
     url = f"/teach/cohorts/{school['cohort']}/members/{school['student']}/role"
     client.post(url, data={"role": "leader"})
     with app.app_context():
-        role = db.session.scalar(select(Membership.role).where(Membership.user_id == school["student"]))
+        role = db.session.scalar(
+            select(Membership.role).where(Membership.user_id == school["student"])
+        )
     assert role == "leader"
     client.post(url, data={"role": "student"})
     with app.app_context():
-        role = db.session.scalar(select(Membership.role).where(Membership.user_id == school["student"]))
+        role = db.session.scalar(
+            select(Membership.role).where(Membership.user_id == school["student"])
+        )
     assert role == "student"
     assert client.post(url, data={"role": "teacher"}).status_code == 400
 
@@ -117,8 +132,16 @@ def test_reset_password_signs_the_student_out_and_sets_the_new_one(app, client, 
 
     assert student.get("/learn/").status_code == 302  # the old session no longer works
     fresh = app.test_client()
-    assert fresh.post("/sign-in", data={"username": "student-one", "password": PASSWORD}).status_code == 200
-    assert fresh.post("/sign-in", data={"username": "student-one", "password": "new-password-7"}).status_code == 302
+    assert (
+        fresh.post("/sign-in", data={"username": "student-one", "password": PASSWORD}).status_code
+        == 200
+    )
+    assert (
+        fresh.post(
+            "/sign-in", data={"username": "student-one", "password": "new-password-7"}
+        ).status_code
+        == 302
+    )
 
 
 def test_remove_a_student_from_the_cohort(app, client, auth, school):
@@ -128,31 +151,53 @@ def test_remove_a_student_from_the_cohort(app, client, auth, school):
     response = client.post(url, follow_redirects=True)
     assert "student-two was removed from Period 3." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(Membership).where(Membership.user_id == school["classmate"])) is None
+        assert (
+            db.session.scalar(select(Membership).where(Membership.user_id == school["classmate"]))
+            is None
+        )
         assert db.session.get(User, school["classmate"]) is not None  # the account stays
-    assert "student-two" not in client.get(f"/teach/cohorts/{school['cohort']}").get_data(as_text=True)
+    assert "student-two" not in client.get(f"/teach/cohorts/{school['cohort']}").get_data(
+        as_text=True
+    )
 
 
 def test_teacher_creates_another_teacher(app, client, auth, school):
     auth.login("teacher-a")
-    data = {"username": "mr-lee", "display_name": "Mr Lee", "email": "lee@school.org",
-            "password": "teacher-pass-1", "confirm": "teacher-pass-1"}
+    data = {
+        "username": "mr-lee",
+        "display_name": "Mr Lee",
+        "email": "lee@school.org",
+        "password": "teacher-pass-1",
+        "confirm": "teacher-pass-1",
+    }
     assert client.post("/teach/teachers/new", data=data).status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "mr-lee"))
     assert user.role == "teacher" and user.email == "lee@school.org"
-    page = client.post("/teach/teachers/new", data=data | {"email": "not an email"}).get_data(as_text=True)
+    page = client.post("/teach/teachers/new", data=data | {"email": "not an email"}).get_data(
+        as_text=True
+    )
     assert "Enter an email address" in page
 
 
 def test_students_cannot_create_teachers_or_cohorts(app, client, auth, school):
     auth.login("student-one")
-    data = {"username": "sneaky", "display_name": "S", "password": "password-123", "confirm": "password-123"}
+    data = {
+        "username": "sneaky",
+        "display_name": "S",
+        "password": "password-123",
+        "confirm": "password-123",
+    }
     assert client.post("/teach/teachers/new", data=data).status_code == 403
-    assert client.post("/teach/cohorts/new", data={"name": "Mine", "grade_band": "6-8"}).status_code == 403
+    assert (
+        client.post("/teach/cohorts/new", data={"name": "Mine", "grade_band": "6-8"}).status_code
+        == 403
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.username == "sneaky")) == 0
-        assert db.session.scalar(select(User.role).where(User.username == "student-one")) == "student"
+        assert (
+            db.session.scalar(select(User.role).where(User.username == "student-one")) == "student"
+        )
 
 
 def test_teacher_previews_lessons_with_guide_and_answers(client, auth, school):

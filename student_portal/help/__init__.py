@@ -16,7 +16,12 @@ def crisis_resources():
     return {"crisis_footer": [resources[i] for i in CRISIS_FOOTER_IDS if i in resources]}
 
 
-CRISIS_FOOTER_IDS = ("emergency-911", "human-trafficking-hotline", "ncmec-cybertipline", "988-lifeline")
+CRISIS_FOOTER_IDS = (
+    "emergency-911",
+    "human-trafficking-hotline",
+    "ncmec-cybertipline",
+    "988-lifeline",
+)
 
 
 @bp.route("/")

@@ -78,10 +78,18 @@ def join_code(cohort_id: int):
         abort(400)
     if form.action.data == "regenerate":
         regenerate_join_code(cohort)
-        flash(f"New join code: {format_join_code(cohort.join_code)}. The old one no longer works.", "success")
+        flash(
+            f"New join code: {format_join_code(cohort.join_code)}. The old one no longer works.",
+            "success",
+        )
     else:
         set_join_open(cohort, form.action.data == "open")
-        flash("Joining is open." if cohort.join_open else "Joining is closed: the code no longer works.", "info")
+        flash(
+            "Joining is open."
+            if cohort.join_open
+            else "Joining is closed: the code no longer works.",
+            "info",
+        )
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
