@@ -34,7 +34,7 @@ run: install
 test: install-test
 	$(FLASK) lessons check
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 check-lessons: install
 	$(FLASK) lessons check

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+from werkzeug.security import generate_password_hash
+
 from student_portal.cohorts import create_cohort
 from student_portal.extensions import db
 from student_portal.models import LEADER, MEMBER, STUDENT, TEACHER, Membership, User
 
 PASSWORD = "correct-horse-9"
+# Hashed once, cheaply: the app's own hashing (werkzeug's default) is tested through sign-up.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 _numbers = itertools.count(1)
 
 
@@ -16,7 +20,7 @@ def make_teacher(username: str | None = None, role: str = TEACHER) -> User:
     teacher = User(
         username=username or f"teacher{next(_numbers)}", display_name="Ms Test", role=role
     )
-    teacher.set_password(PASSWORD)
+    teacher.password_hash = PASSWORD_HASH
     db.session.add(teacher)
     db.session.commit()
     return teacher
@@ -28,7 +32,7 @@ def make_cohort(owner: User | None = None, name: str = "Period 3", grade_band: s
 
 def make_student(cohort=None, username: str | None = None, leader: bool = False) -> User:
     student = User(username=username or f"student{next(_numbers)}", role=STUDENT)
-    student.set_password(PASSWORD)
+    student.password_hash = PASSWORD_HASH
     db.session.add(student)
     if cohort is not None:
         db.session.add(Membership(user=student, cohort=cohort, role=LEADER if leader else MEMBER))

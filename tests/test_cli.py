@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
 from sqlalchemy import func, select
 
+from student_portal.config import PROJECT_ROOT
 from student_portal.extensions import db
 from student_portal.models import Cohort, LessonProgress, Membership, QuizAttempt, User
+from tests.conftest import FIXTURE_LESSONS
 
 
 def test_create_teacher_first_is_admin_then_teachers(app, runner):
@@ -114,3 +121,37 @@ def test_demo_sign_ins_work(app, runner, client):
     assert response.status_code == 302
     page = client.get("/teach/", follow_redirects=True).get_data(as_text=True)
     assert "Period 3 Health" in page and "6 members" in page
+
+
+def run_flask(tmp_path, lessons_dir, *args):
+    env = {
+        **os.environ,
+        "PORTAL_LESSONS_DIR": str(lessons_dir),
+        "PORTAL_SECRET_KEY": "test",
+        "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_lessons_check_passes_on_the_real_lessons(tmp_path):
+    result = run_flask(tmp_path, PROJECT_ROOT / "lessons", "lessons", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK:")
+
+
+def test_broken_lessons_stop_the_app_and_the_check_names_file_and_problem(tmp_path):
+    broken = tmp_path / "lessons"
+    shutil.copytree(FIXTURE_LESSONS, broken)
+    quiz = broken / "02-second-look" / "quiz.toml"
+    quiz.write_text(quiz.read_text().replace('feedback = "Right: the adult is responsible."\n', ""))
+    result = run_flask(tmp_path, broken, "lessons", "check")
+    assert result.returncode != 0
+    assert "02-second-look/quiz.toml:" in result.stderr and "feedback" in result.stderr
+    assert "Traceback" not in result.stderr
