@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-test check-lessons lint migrate demo clean
+.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +35,10 @@ test: install-test
 	$(FLASK) lessons check
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -rs
+
+## make test-postgres: the suite again on a throwaway PostgreSQL server (apt-get install postgresql).
+test-postgres: install-test
+	.ci/with-postgres $(BIN)/pytest -q -rs -p no:cacheprovider
 
 check-lessons: install
 	$(FLASK) lessons check

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -127,21 +129,25 @@ def _create_demo_school(lessons) -> None:
                         person,
                         lesson,
                         _demo_responses(lesson.quiz, safe=False),
-                        f"demo-{person.username}-{lesson.slug}-{attempt}",
+                        _demo_key(person, lesson, attempt),
                     )
             elif plan == "passed-all":
                 grade_attempt(
                     person,
                     lesson,
                     _demo_responses(lesson.quiz, safe=False),
-                    f"demo-{person.username}-{lesson.slug}-first",
+                    _demo_key(person, lesson, "first"),
                 )
                 grade_attempt(
                     person,
                     lesson,
                     _demo_responses(lesson.quiz, safe=True),
-                    f"demo-{person.username}-{lesson.slug}-second",
+                    _demo_key(person, lesson, "second"),
                 )
+
+
+def _demo_key(person: User, lesson, label) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{person.username}/{lesson.slug}/{label}"))
 
 
 def _demo_responses(quiz: Quiz, safe: bool) -> dict[str, list[str]]:

@@ -1,11 +1,11 @@
-"""The migrations build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe (on SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
 
 from student_portal import create_app
 from student_portal.extensions import db
@@ -13,16 +13,20 @@ from tests.conftest import app_config
 
 
 def test_migrations_on_an_empty_database_match_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    app = create_app(app_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+    app = create_app(app_config(tmp_path))
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
-        engine = create_engine(url)
-        with engine.connect() as connection:
+        with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences = compare_metadata(context, db.metadata)
             tables = set(inspect(connection).get_table_names())
-        engine.dispose()
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            left = set(inspect(connection).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert differences == []
     assert {"user", "cohort", "membership", "quiz_attempt", "quiz_answer"} <= tables
+    assert left == set()
