@@ -76,6 +76,7 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
         "Type the password again",
         validators=[
             InputRequired("Type the password again."),
+            Length(max=PASSWORD_MAX, message=f"Use at most {PASSWORD_MAX} characters."),
             EqualTo("password", "The two passwords don't match."),
         ],
         render_kw={"autocomplete": "new-password"},

@@ -117,6 +117,12 @@ def render_inline(text: str) -> str:
     return rendered
 
 
+def sms_href(resource: Resource) -> str:
+    """sms: link; with a keyword, pre-fill it (`?&body=` works on both iOS and Android)."""
+    href = f"sms:{phone_digits(resource.text)}"
+    return f"{href}?&body={resource.text_keyword}" if resource.text_keyword else href
+
+
 def phone_digits(number: str) -> str:
     """The digits of a phone number or SMS code, as used in `tel:` and `sms:` links."""
     return re.sub(r"\D", "", number)
@@ -149,7 +155,7 @@ def resource_card(resource: Resource) -> str:
             else f"Text {resource.text}"
         )
         parts.append(
-            f'<p class="resource-contact"><a href="sms:{phone_digits(resource.text)}">'
+            f'<p class="resource-contact"><a href="{escape(sms_href(resource))}">'
             f"{escape(link_text)}</a></p>"
         )
     if resource.url:

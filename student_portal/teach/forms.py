@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ..forms import new_password_fields, strip_text, username_field
 from ..models import COHORT_NAME_MAX, DISPLAY_NAME_MAX
@@ -21,7 +21,7 @@ class CohortForm(FlaskForm):
         description="For example: Period 3 Health, or Youth Club Tuesdays.",
         filters=[strip_text],
         validators=[
-            InputRequired("Give the cohort a name."),
+            DataRequired("Give the cohort a name."),
             Length(max=COHORT_NAME_MAX, message=f"Use at most {COHORT_NAME_MAX} characters."),
         ],
     )
@@ -51,7 +51,7 @@ class NewTeacherForm(FlaskForm):
         description="For example: Ms Rivera.",
         filters=[strip_text],
         validators=[
-            InputRequired("Enter the name students will see."),
+            DataRequired("Enter the name students will see."),
             Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
         ],
     )
