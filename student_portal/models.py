@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -154,3 +154,24 @@ class QuizAnswer(db.Model):
     correct: Mapped[bool]
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class QuizDraft(db.Model):
+    """The answers so far of a quiz being taken: one per student and lesson, kept on the server.
+
+    Each answer is stored as it is given, so going back in the browser cannot undo a scenario
+    decision whose feedback was already shown, and a student who leaves finds their place again.
+    Submitting the last answer turns the draft into a QuizAttempt under the same key.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
+    quiz_version: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # item id -> [choice ids]
+    # The scenario decision just made, to show its feedback: {"item", "step", "choice"}.
+    last_decision: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Float, Integer, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .content import GradeResult, Lesson, grade
+from .content import GradeResult, InvalidResponse, Lesson, grade
 from .extensions import db
 from .models import (
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
+    QuizDraft,
     QuizItemResult,
     User,
     utcnow,
@@ -29,8 +31,8 @@ PASSED = "quiz passed"
 class LessonStatus:
     lesson: Lesson
     status: str
-    started_at: object = None
-    completed_at: object = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
     attempts: int = 0
     best_percent: int | None = None  # the best attempt's score, as a whole percentage
 
@@ -65,17 +67,53 @@ def complete_lesson(user: User, slug: str) -> None:
         db.session.commit()
 
 
+def quiz_draft(user: User, slug: str) -> QuizDraft | None:
+    return db.session.scalar(
+        select(QuizDraft).where(QuizDraft.user_id == user.id, QuizDraft.lesson_slug == slug)
+    )
+
+
+def save_draft(draft: QuizDraft) -> bool:
+    """Store the answers so far; False if another request of the same student got there first."""
+    db.session.add(draft)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def discard_draft(draft: QuizDraft) -> None:
+    db.session.delete(draft)
+    db.session.commit()
+
+
+def attempt_by_key(user: User, key: str) -> QuizAttempt | None:
+    """The student's own attempt stored under a quiz form's key, if it was submitted."""
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.idempotency_key == key, QuizAttempt.user_id == user.id
+        )
+    )
+
+
 def grade_attempt(
     user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], idempotency_key: str
 ) -> QuizAttempt:
     """Grade against the catalog and store one attempt; the same key stores nothing twice.
 
-    Raises content.InvalidResponse for answers that don't fit the quiz.
+    The attempt, its answers and the removal of the draft under the same key are one
+    transaction. Raises content.InvalidResponse for answers that don't fit the quiz.
     """
-    existing = _attempt_by_key(user, idempotency_key)
+    existing = attempt_by_key(user, idempotency_key)
     if existing is not None:
         return existing
     result = grade(lesson.quiz, responses)
+    start_lesson(user, lesson.slug)  # commits on its own, so a race on it can't lose the attempt
+    draft = db.session.scalar(
+        select(QuizDraft).where(QuizDraft.key == idempotency_key, QuizDraft.user_id == user.id)
+    )
     attempt = QuizAttempt(
         user_id=user.id,
         lesson_slug=lesson.slug,
@@ -90,25 +128,17 @@ def grade_attempt(
     ]
     attempt.answers = [QuizAnswer(**row) for row in result.answer_rows()]
     db.session.add(attempt)
-    if progress_row(user, lesson.slug) is None:
-        db.session.add(LessonProgress(user_id=user.id, lesson_slug=lesson.slug))
+    if draft is not None:
+        db.session.delete(draft)
     try:
         db.session.commit()
-    except IntegrityError:  # a concurrent retry of the same form won the race
+    except IntegrityError as error:  # a concurrent retry of the same form won the race
         db.session.rollback()
-        existing = _attempt_by_key(user, idempotency_key)
+        existing = attempt_by_key(user, idempotency_key)
         if existing is None:
-            raise
+            raise InvalidResponse("This quiz form was already used.") from error
         return existing
     return attempt
-
-
-def _attempt_by_key(user: User, key: str) -> QuizAttempt | None:
-    return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.idempotency_key == key, QuizAttempt.user_id == user.id
-        )
-    )
 
 
 def attempts_for(user: User, slug: str) -> list[QuizAttempt]:

@@ -6,21 +6,32 @@ import html
 import re
 
 
-def hidden_state(page: str) -> str:
-    match = re.search(r'<input[^>]*name="state"[^>]*>', page)
-    assert match, "the quiz page has no state field"
+def hidden_field(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert match, f"the page has no {name} field"
     value = re.search(r'value="([^"]*)"', match.group(0))
     return html.unescape(value.group(1))
 
 
+def quiz_fields(page: str) -> dict[str, str]:
+    """The hidden fields a quiz page posts back: its token and the question it shows."""
+    return {"state": hidden_field(page, "state"), "question": hidden_field(page, "question")}
+
+
 def answer_quiz(client, slug: str, answers: list[list[str]]):
-    """Open the quiz, post each answer (a list of choice ids) in turn, return the last response."""
-    page = client.get(f"/learn/{slug}/quiz")
-    assert page.status_code == 200
-    response = page
+    """Open the quiz and answer each question (a list of choice ids) in turn.
+
+    Follows the redirect back to the next question; returns the last response, which after
+    the final answer is the redirect to the result page.
+    """
+    url = f"/learn/{slug}/quiz"
+    response = client.get(url)
+    assert response.status_code == 200
     for choice_ids in answers:
-        state = hidden_state(response.get_data(as_text=True))
-        response = client.post(f"/learn/{slug}/quiz", data={"state": state, "answer": choice_ids})
+        fields = quiz_fields(response.get_data(as_text=True))
+        response = client.post(url, data={**fields, "answer": choice_ids})
+        if response.status_code == 302 and response.headers["Location"] == url:
+            response = client.get(url)
     return response
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from student_portal.extensions import db
 from student_portal.models import LessonProgress, QuizAnswer, QuizAttempt, QuizItemResult, User
-from tests.helpers import ALL_RIGHT, MOSTLY_WRONG, answer_quiz, hidden_state
+from tests.factories import PASSWORD
+from tests.helpers import ALL_RIGHT, MOSTLY_WRONG, answer_quiz, quiz_fields
 
 
 def attempts_of(app, username):
@@ -121,7 +122,7 @@ def test_scenario_shows_feedback_for_each_decision_as_the_story_goes(client, aut
 def test_missing_answer_rerenders_the_question_with_a_message(client, auth, school):
     auth.login("student-one")
     page = client.get("/learn/01-first-steps/quiz").get_data(as_text=True)
-    response = client.post("/learn/01-first-steps/quiz", data={"state": hidden_state(page)})
+    response = client.post("/learn/01-first-steps/quiz", data=quiz_fields(page))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Choose an answer to go on." in body and "Who should you tell?" in body
@@ -132,7 +133,7 @@ def test_unknown_choice_is_an_error_not_a_crash(client, auth, school):
     page = client.get("/learn/01-first-steps/quiz").get_data(as_text=True)
     response = client.post(
         "/learn/01-first-steps/quiz",
-        data={"state": hidden_state(page), "answer": "<script>x</script>"},
+        data={**quiz_fields(page), "answer": "<script>x</script>"},
     )
     assert response.status_code == 200
     assert "<script>x</script>" not in response.get_data(as_text=True)
@@ -148,11 +149,70 @@ def test_tampered_state_restarts_the_quiz(client, auth, school):
 def test_double_submit_stores_one_attempt(app, client, auth, school):
     auth.login("student-one")
     page = answer_quiz(client, "01-first-steps", ALL_RIGHT[:-1]).get_data(as_text=True)
-    final = {"state": hidden_state(page), "answer": ["report"]}
+    final = {**quiz_fields(page), "answer": ["report"]}
     first = client.post("/learn/01-first-steps/quiz", data=final)
     second = client.post("/learn/01-first-steps/quiz", data=final)
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
+    assert len(attempts_of(app, "student-one")) == 1
+
+
+def test_back_button_cannot_undo_a_scenario_decision(app, client, auth, school):
+    auth.login("student-one")
+    at_story = answer_quiz(client, "01-first-steps", [["a"], ["a", "b"]]).get_data(as_text=True)
+    story_fields = quiz_fields(at_story)
+    client.post("/learn/01-first-steps/quiz", data={**story_fields, "answer": "keep"})
+    # The student goes Back to the first step and picks the safe choice instead.
+    response = client.post("/learn/01-first-steps/quiz", data={**story_fields, "answer": "tell"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You already answered that question." in page
+    assert "A week later they ask for a photo." in page  # still where "keep" led
+    location = answer_quiz(client, "01-first-steps", [["tell"], ["report"]]).headers["Location"]
+    assert "You scored 3 out of 4" in client.get(location).get_data(as_text=True)
+
+
+def test_leaving_mid_quiz_picks_up_where_the_student_was(app, client, auth, school):
+    auth.login("student-one")
+    answer_quiz(client, "01-first-steps", [["b"], ["a", "b"]])
+    auth.logout()
+    auth.login("student-one")
+    page = client.get("/learn/01-first-steps/quiz").get_data(as_text=True)
+    assert "Question 3 of 3" in page and "A new online friend asks you to keep a secret." in page
+
+
+def test_a_quiz_form_from_another_student_is_refused(app, school):
+    first, second = app.test_client(), app.test_client()
+    first.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
+    second.post("/sign-in", data={"username": "student-two", "password": PASSWORD})
+    page = answer_quiz(first, "01-first-steps", ALL_RIGHT[:-1]).get_data(as_text=True)
+    stolen = {**quiz_fields(page), "answer": ["report"]}
+    response = second.post("/learn/01-first-steps/quiz", data=stolen)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/quiz")
+    assert attempts_of(app, "student-two") == []
+    # The owner can still finish their own quiz.
+    response = first.post("/learn/01-first-steps/quiz", data=stolen)
+    assert "/attempts/" in response.headers["Location"]
+    assert [a.score for a in attempts_of(app, "student-one")] == [4]
+
+
+def test_a_form_from_another_lesson_is_refused(client, auth, school):
+    auth.login("student-one")
+    page = client.get("/learn/02-second-look/quiz").get_data(as_text=True)
+    response = client.post("/learn/01-first-steps/quiz", data={**quiz_fields(page), "answer": "a"})
+    assert response.status_code == 302
+    assert "not made for you" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_back_after_handing_in_shows_the_stored_result(app, client, auth, school):
+    auth.login("student-one")
+    page = answer_quiz(client, "01-first-steps", ALL_RIGHT[:-1]).get_data(as_text=True)
+    final = {**quiz_fields(page), "answer": ["report"]}
+    first = client.post("/learn/01-first-steps/quiz", data=final)
+    again = client.post("/learn/01-first-steps/quiz", data={**final, "answer": ["ignore"]})
+    assert again.headers["Location"] == first.headers["Location"]
+    result = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "You already handed in this quiz." in result
     assert len(attempts_of(app, "student-one")) == 1
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from student_portal import create_app
+from student_portal.config import PROJECT_ROOT
 from student_portal.extensions import db
+from student_portal.models import QuizAnswer, QuizAttempt
 from tests.conftest import app_config
+from tests.factories import make_student
 
 
 def test_migrations_on_an_empty_database_match_the_models(tmp_path):
@@ -30,3 +35,57 @@ def test_migrations_on_an_empty_database_match_the_models(tmp_path):
     assert differences == []
     assert {"user", "cohort", "membership", "quiz_attempt", "quiz_answer"} <= tables
     assert left == set()
+
+
+BATCH_REVISION = '''
+"""Test only: rebuild quiz_attempt the way a batch migration does on SQLite."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "test_batch_rebuild"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("quiz_attempt", recreate="always") as batch_op:
+        batch_op.alter_column("quiz_version", type_=sa.String(40))
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_a_table_rebuild_keeps_the_rows_that_point_at_it(tmp_path):
+    """Batch migrations copy and drop tables; that must not cascade-delete children."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(
+        PROJECT_ROOT / "migrations", migrations, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    app = create_app(app_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}"))
+    with app.app_context():
+        upgrade(directory=str(migrations))
+        head = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        student = make_student(username="kept-student")
+        db.session.add(
+            QuizAttempt(
+                user_id=student.id,
+                lesson_slug="x",
+                quiz_version="v",
+                score=1,
+                max_score=1,
+                passed=True,
+                idempotency_key="k",
+                answers=[QuizAnswer(item_id="i", choice_id="c", correct=True)],
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+        (migrations / "versions" / "test_batch_rebuild.py").write_text(
+            BATCH_REVISION.replace("{head}", head)
+        )
+        upgrade(directory=str(migrations))
+        assert db.session.scalar(select(func.count(QuizAnswer.id))) == 1
+        db.engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,25 +11,30 @@ from .. import catalog
 from ..access import role_required
 from ..cohorts import format_join_code, student_cohorts
 from ..content import InvalidResponse, Lesson
+from ..models import QuizDraft
 from ..progress import (
     PASSED,
+    attempt_by_key,
     attempts_for,
     complete_lesson,
+    discard_draft,
     grade_attempt,
     lesson_statuses,
     progress_row,
+    quiz_draft,
     review,
+    save_draft,
     start_lesson,
     student_attempt,
 )
 from .forms import ActionForm, answer_form
 from .quiz_player import (
-    QuizState,
     StateError,
     current_question,
-    dump_state,
-    load_state,
-    record_answer,
+    decision_shown,
+    dump_token,
+    load_token,
+    with_answer,
 )
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -79,39 +86,83 @@ def complete(slug: str):
     return redirect(url_for("learn.quiz", slug=slug))
 
 
-@bp.route("/<slug>/quiz", methods=["GET", "POST"])
+@bp.route("/<slug>/quiz")
 @role_required("student")
 def quiz(slug: str):
+    """The next question of the student's quiz; picks up where they left off."""
     lesson = lesson_or_404(slug)
-    quiz = lesson.quiz
-    last_decision = None
-    if ActionForm().is_submitted():
-        try:
-            state = load_state(request.form.get("state", ""), quiz)
-            question = current_question(quiz, state)
-        except StateError as error:
-            flash(f"{error} Please start the quiz again.", "warning")
-            return redirect(url_for("learn.quiz", slug=slug))
-        if question is None:  # a retry of a form whose answers are all in
-            return _finish(lesson, state)
-        form = answer_form(question, from_request=True)
-        if not form.validate_on_submit():
-            return _question_page(lesson, question, form, state)
-        chosen = form.answer.data if isinstance(form.answer.data, list) else [form.answer.data]
-        record_answer(state, question, chosen)
-        if question.step is not None:
-            last_decision = (question.step, question.step.choice(chosen[0]))
-    else:
-        state = QuizState.new(quiz)
-    question = current_question(quiz, state)
+    draft = quiz_draft(current_user, slug)
+    if draft is not None and draft.quiz_version != lesson.quiz.version:
+        discard_draft(draft)
+        flash("This quiz was updated since you started it, so it starts again.", "warning")
+        draft = None
+    key = draft.key if draft else str(uuid.uuid4())
+    try:
+        question = current_question(lesson.quiz, draft.answers if draft else {})
+    except StateError:
+        discard_draft(draft)
+        return redirect(url_for("learn.quiz", slug=slug))
+    if question is None:  # every answer is in; only the hand-in failed before
+        return _finish(lesson, draft)
+    last_decision = decision_shown(lesson.quiz, draft.last_decision if draft else None)
+    return _question_page(lesson, question, answer_form(question), key, last_decision)
+
+
+@bp.route("/<slug>/quiz", methods=["POST"])
+@role_required("student")
+def answer(slug: str):
+    """Store one answer, then show the next question (or the result, after the last one)."""
+    lesson = lesson_or_404(slug)
+    quiz_url = url_for("learn.quiz", slug=slug)
+    try:
+        key = load_token(request.form.get("state", ""), current_user.id, slug)
+    except StateError as error:
+        flash(f"{error} Please carry on from here.", "warning")
+        return redirect(quiz_url)
+    draft = quiz_draft(current_user, slug)
+    if draft is None or draft.key != key:
+        attempt = attempt_by_key(current_user, key)
+        if attempt is not None:
+            flash("You already handed in this quiz. Here is your result.", "info")
+            return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt.id))
+        if draft is not None:
+            flash("This quiz is open in another window. Here is where you are.", "info")
+            return redirect(quiz_url)
+        draft = QuizDraft(
+            user_id=current_user.id,
+            lesson_slug=slug,
+            quiz_version=lesson.quiz.version,
+            key=key,
+            answers={},
+        )
+    if draft.quiz_version != lesson.quiz.version:
+        return redirect(quiz_url)  # the GET explains and starts again
+    question = current_question(lesson.quiz, draft.answers)
     if question is None:
-        return _finish(lesson, state)
-    form = answer_form(question, from_request=False)
-    return _question_page(lesson, question, form, state, last_decision)
+        return _finish(lesson, draft)
+    if request.form.get("question") != question.marker:
+        flash("You already answered that question. Here is where you are now.", "info")
+        return redirect(quiz_url)
+    form = answer_form(question)
+    if not form.validate_on_submit():
+        return _question_page(lesson, question, form, key)
+    chosen = form.answer.data if isinstance(form.answer.data, list) else [form.answer.data]
+    draft.answers = with_answer(draft.answers, question, chosen)
+    draft.last_decision = (
+        {"item": question.item.id, "step": question.step.id, "choice": chosen[0]}
+        if question.step is not None
+        else None
+    )
+    if current_question(lesson.quiz, draft.answers) is None:
+        return _finish(lesson, draft)
+    if not save_draft(draft):
+        flash("This quiz is open in another window. Here is where you are.", "info")
+    return redirect(quiz_url)
 
 
-def _question_page(lesson, question, form, state, last_decision=None):
-    form.state.data = dump_state(state)
+def _question_page(lesson, question, form, key, last_decision=None):
+    form.state.data = dump_token(key, current_user.id, lesson.slug)
+    form.question.data = question.marker
     return render_template(
         "learn/question.html",
         lesson=lesson,
@@ -122,11 +173,13 @@ def _question_page(lesson, question, form, state, last_decision=None):
     )
 
 
-def _finish(lesson: Lesson, state: QuizState):
+def _finish(lesson: Lesson, draft):
     try:
-        attempt = grade_attempt(current_user, lesson, state.answers, state.key)
+        attempt = grade_attempt(current_user, lesson, draft.answers, draft.key)
     except InvalidResponse:
-        flash("Some answers could not be read. Please start the quiz again.", "warning")
+        if draft.id is not None:
+            discard_draft(draft)
+        flash("Some answers could not be read. Please take the quiz again.", "warning")
         return redirect(url_for("learn.quiz", slug=lesson.slug))
     return redirect(url_for("learn.attempt", slug=lesson.slug, attempt_id=attempt.id))
 

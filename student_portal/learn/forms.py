@@ -2,7 +2,6 @@
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -15,11 +14,13 @@ class ActionForm(FlaskForm):
 
 class SingleAnswerForm(FlaskForm):
     state = HiddenField()
+    question = HiddenField()
     answer = RadioField("Your answer", validators=[InputRequired("Choose an answer to go on.")])
 
 
 class MultipleAnswerForm(FlaskForm):
     state = HiddenField()
+    question = HiddenField()
     answer = SelectMultipleField(
         "Your answer",
         validators=[InputRequired("Choose at least one answer to go on.")],
@@ -28,14 +29,10 @@ class MultipleAnswerForm(FlaskForm):
     )
 
 
-def answer_form(question, from_request: bool):
-    """The form for a question, with its choices (labels are sanitized HTML).
-
-    `from_request=False` gives a blank form for the next question after a POST.
-    """
+def answer_form(question):
+    """The form for a question, with its choices (labels are sanitized lesson HTML)."""
     multiple = question.item.type == "multiple"
-    form_class = MultipleAnswerForm if multiple else SingleAnswerForm
-    form = form_class() if from_request else form_class(formdata=MultiDict())
+    form = MultipleAnswerForm() if multiple else SingleAnswerForm()
     choices = question.step.choices if question.step is not None else question.item.choices
     form.answer.choices = [SelectChoice(choice.id, Markup(choice.text)) for choice in choices]
     return form

@@ -1,8 +1,8 @@
-"""Accounts, cohorts, lesson progress and quiz attempts
+"""Initial schema: accounts, cohorts, lesson progress, quiz drafts and attempts
 
-Revision ID: 17429f5d8e40
+Revision ID: 5ff1f488dc0c
 Revises: 
-Create Date: 2026-11-24 00:44:12.015159
+Create Date: 2026-11-24 00:59:43.077104
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '17429f5d8e40'
+revision = '5ff1f488dc0c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -73,6 +73,20 @@ def upgrade():
     with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_attempt_user_lesson', ['user_id', 'lesson_slug'], unique=False)
 
+    op.create_table('quiz_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('lesson_slug', sa.String(length=80), nullable=False),
+    sa.Column('quiz_version', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=36), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('last_decision', sa.JSON(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_quiz_draft_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_draft')),
+    sa.UniqueConstraint('key', name=op.f('uq_quiz_draft_key')),
+    sa.UniqueConstraint('user_id', 'lesson_slug', name=op.f('uq_quiz_draft_user_id'))
+    )
     op.create_table('membership',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -127,6 +141,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_membership_cohort_id'))
 
     op.drop_table('membership')
+    op.drop_table('quiz_draft')
     with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
         batch_op.drop_index('ix_quiz_attempt_user_lesson')
 
