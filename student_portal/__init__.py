@@ -6,6 +6,7 @@ from flask import Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT, load_settings
 from .content import Catalog, load_catalog
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_settings(app, config)
+    app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -47,6 +49,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     _register_pages(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: a huge number is a 404, not an overflow error."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def catalog() -> Catalog:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import current_app
+from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -12,6 +14,29 @@ from .models import DISPLAY_NAME_MAX, USERNAME_MAX
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PASSWORD_MAX = 128
+
+
+def remove_control_characters(value):
+    """Drop NUL and other control characters (PostgreSQL refuses NUL in text)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+class PortalForm(FlaskForm):
+    """Base of every form: CSRF from Flask-WTF, and no control characters in any text field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                filters = [remove_control_characters, *unbound_field.kwargs.get("filters", [])]
+                options["filters"] = filters
+            return unbound_field.bind(form=form, **options)
+
+
+class ActionForm(PortalForm):
+    """A button that changes something: carries only the CSRF token."""
 
 
 def strip_text(value):

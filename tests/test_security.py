@@ -96,3 +96,23 @@ def test_server_errors_get_a_friendly_page(make_app):
 def test_oversized_posts_are_refused_politely(client):
     response = client.post("/sign-in", data={"username": "x" * (2 * 1024 * 1024), "password": "y"})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/teach/cohorts/99999999999999999999999", "/learn/01-first-steps/attempts/99999999999999"],
+)
+def test_huge_ids_are_not_found_not_errors(client, auth, school, url):
+    auth.login("teacher-a" if url.startswith("/teach") else "student-one")
+    assert client.get(url).status_code == 404
+
+
+def test_control_characters_in_text_are_dropped_not_stored(app, client, auth, school):
+    response = client.post("/sign-in", data={"username": "nul\x00user", "password": "x\x00y"})
+    assert response.status_code == 200
+    auth.login("teacher-a")
+    response = client.post(
+        "/teach/cohorts/new", data={"name": "Club\x00\x07 A", "grade_band": "6-8"}
+    )
+    assert response.status_code == 302
+    assert "Club A" in client.get(response.headers["Location"]).get_data(as_text=True)

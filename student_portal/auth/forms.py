@@ -1,11 +1,11 @@
 """Sign-in and join forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ..forms import (
     PASSWORD_MAX,
+    PortalForm,
     display_name_field,
     new_password_fields,
     normalise_username,
@@ -21,7 +21,7 @@ def normalise_join_code(value):
     return "".join(ch for ch in value.upper() if ch.isalnum())
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField(
         "Username",
         filters=[normalise_username],
@@ -48,7 +48,7 @@ def join_code_field() -> StringField:
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(PortalForm):
     """A new student: join code plus the account they choose. No email, no real name."""
 
     join_code = join_code_field()
@@ -57,5 +57,5 @@ class JoinForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class JoinAnotherCohortForm(FlaskForm):
+class JoinAnotherCohortForm(PortalForm):
     join_code = join_code_field()

@@ -11,6 +11,7 @@ from .. import catalog
 from ..access import role_required
 from ..cohorts import format_join_code, student_cohorts
 from ..content import InvalidResponse, Lesson
+from ..forms import ActionForm
 from ..models import QuizDraft
 from ..progress import (
     PASSED,
@@ -27,7 +28,7 @@ from ..progress import (
     start_lesson,
     student_attempt,
 )
-from .forms import ActionForm, answer_form
+from .forms import answer_form
 from .quiz_player import (
     StateError,
     current_question,
@@ -184,7 +185,7 @@ def _finish(lesson: Lesson, draft):
     return redirect(url_for("learn.attempt", slug=lesson.slug, attempt_id=attempt.id))
 
 
-@bp.route("/<slug>/attempts/<int:attempt_id>")
+@bp.route("/<slug>/attempts/<id:attempt_id>")
 @role_required("student")
 def attempt(slug: str, attempt_id: int):
     lesson = lesson_or_404(slug)

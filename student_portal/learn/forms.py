@@ -1,24 +1,21 @@
 """Forms of the student area."""
 
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something: carries only the CSRF token."""
+from ..forms import PortalForm
 
 
-class SingleAnswerForm(FlaskForm):
+class SingleAnswerForm(PortalForm):
     state = HiddenField()
     question = HiddenField()
     answer = RadioField("Your answer", validators=[InputRequired("Choose an answer to go on.")])
 
 
-class MultipleAnswerForm(FlaskForm):
+class MultipleAnswerForm(PortalForm):
     state = HiddenField()
     question = HiddenField()
     answer = SelectMultipleField(

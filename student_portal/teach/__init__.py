@@ -19,10 +19,10 @@ from ..cohorts import (
     username_taken,
 )
 from ..extensions import db
+from ..forms import ActionForm
 from ..models import LEADER, TEACHER, User
 from ..reports import roster
 from .forms import (
-    ActionForm,
     CohortForm,
     JoinCodeForm,
     MemberRoleForm,
@@ -55,7 +55,7 @@ def new_cohort():
     return render_template("teach/new_cohort.html", form=form)
 
 
-@bp.route("/cohorts/<int:cohort_id>")
+@bp.route("/cohorts/<id:cohort_id>")
 @role_required("teacher")
 def cohort(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
@@ -69,7 +69,7 @@ def cohort(cohort_id: int):
     )
 
 
-@bp.route("/cohorts/<int:cohort_id>/join-code", methods=["POST"])
+@bp.route("/cohorts/<id:cohort_id>/join-code", methods=["POST"])
 @role_required("teacher")
 def join_code(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
@@ -93,7 +93,7 @@ def join_code(cohort_id: int):
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
-@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/role", methods=["POST"])
+@bp.route("/cohorts/<id:cohort_id>/members/<id:user_id>/role", methods=["POST"])
 @role_required("teacher")
 def member_role(cohort_id: int, user_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
@@ -110,7 +110,7 @@ def member_role(cohort_id: int, user_id: int):
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
-@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/cohorts/<id:cohort_id>/members/<id:user_id>/password", methods=["GET", "POST"])
 @role_required("teacher")
 def member_password(cohort_id: int, user_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
@@ -129,7 +129,7 @@ def member_password(cohort_id: int, user_id: int):
     )
 
 
-@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
+@bp.route("/cohorts/<id:cohort_id>/members/<id:user_id>/remove", methods=["GET", "POST"])
 @role_required("teacher")
 def member_remove(cohort_id: int, user_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)

@@ -1,11 +1,10 @@
 """Forms of the teacher area."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
-from ..forms import new_password_fields, strip_text, username_field
+from ..forms import PortalForm, new_password_fields, strip_text, username_field
 from ..models import COHORT_NAME_MAX, DISPLAY_NAME_MAX
 
 GRADE_BANDS = [
@@ -15,7 +14,7 @@ GRADE_BANDS = [
 ] + [SelectChoice(str(grade), f"Grade {grade}") for grade in range(6, 13)]
 
 
-class CohortForm(FlaskForm):
+class CohortForm(PortalForm):
     name = StringField(
         "Cohort name",
         description="For example: Period 3 Health, or Youth Club Tuesdays.",
@@ -28,23 +27,19 @@ class CohortForm(FlaskForm):
     grade_band = SelectField("Grades", choices=GRADE_BANDS, default="6-8")
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: carries only the CSRF token."""
-
-
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(PortalForm):
     role = HiddenField(validators=[AnyOf(["student", "leader"])])
 
 
-class JoinCodeForm(FlaskForm):
+class JoinCodeForm(PortalForm):
     action = HiddenField(validators=[AnyOf(["regenerate", "close", "open"])])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password, confirm = new_password_fields("New password")
 
 
-class NewTeacherForm(FlaskForm):
+class NewTeacherForm(PortalForm):
     username = username_field()
     display_name = StringField(
         "Name shown to students",
