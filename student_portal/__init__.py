@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT, load_settings
 from .content import Catalog, load_catalog
+from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
 
 CONTENT_SECURITY_POLICY = (
@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        tune_sqlite(db.engine)
 
     # Loaded, validated and rendered once; invalid content stops start-up here.
     app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
@@ -61,27 +61,6 @@ class IdConverter(IntegerConverter):
 def catalog() -> Catalog:
     """The lesson catalog of the running app."""
     return current_app.extensions["catalog"]
-
-
-def _tune_sqlite(engine) -> None:
-    """WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE for SQLite under several workers."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        # A deferred transaction that reads then writes fails at once with "database is
-        # locked" instead of waiting; taking the write lock up front makes it wait.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_pages(app: Flask) -> None:

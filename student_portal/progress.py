@@ -10,6 +10,7 @@ from sqlalchemy import Float, Integer, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .content import GradeResult, InvalidResponse, Lesson, grade
+from .database import begin_write
 from .extensions import db
 from .models import (
     LessonProgress,
@@ -46,9 +47,10 @@ def progress_row(user: User, slug: str) -> LessonProgress | None:
 
 
 def start_lesson(user: User, slug: str) -> LessonProgress:
-    """Record that the student opened the lesson (once)."""
+    """Record that the student opened the lesson (once); may be called from a page view."""
     row = progress_row(user, slug)
     if row is None:
+        begin_write()
         row = LessonProgress(user_id=user.id, lesson_slug=slug)
         db.session.add(row)
         try:
