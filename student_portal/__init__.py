@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, render_template, url_for
+from flask import Flask, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
+from .cohorts import format_join_code
 from .config import PROJECT_ROOT, load_settings
-from .content import Catalog, load_catalog
+from .content import Catalog, Lesson, load_catalog
 from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
 
@@ -63,6 +64,13 @@ def catalog() -> Catalog:
     return current_app.extensions["catalog"]
 
 
+def lesson_or_404(slug: str) -> Lesson:
+    lesson = catalog().get(slug)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
 def _register_pages(app: Flask) -> None:
     @app.route("/")
     def index():
@@ -71,6 +79,8 @@ def _register_pages(app: Flask) -> None:
                 return redirect(url_for("teach.home"))
             return redirect(url_for("learn.lessons"))
         return render_template("index.html")
+
+    app.add_template_filter(format_join_code, "join_code")
 
     @app.template_filter("phone_digits")
     def phone_digits(phone: str) -> str:
@@ -92,6 +102,9 @@ def _register_pages(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user.is_authenticated:
+            # A shared or handed-over device must not show a student's pages from its cache.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     for status in (400, 403, 404, 405, 413, 500):

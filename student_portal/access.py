@@ -11,11 +11,6 @@ from sqlalchemy import select
 from .extensions import db, login_manager
 from .models import ADMIN, STUDENT, TEACHER, Cohort, Membership, User
 
-login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to see that page."
-login_manager.login_message_category = "info"
-login_manager.session_protection = "basic"
-
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:

@@ -8,7 +8,9 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
+from .cohorts import UsernameTaken, create_teacher
 from .content import Quiz, lessons_cli
 from .extensions import db
 from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
@@ -16,7 +18,7 @@ from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(lessons_cli)
-    app.cli.add_command(create_teacher)
+    app.cli.add_command(create_teacher_command)
     app.cli.add_command(demo)
 
 
@@ -27,25 +29,41 @@ def register_cli(app: Flask) -> None:
 @click.option("--email", default="", help="Optional school email.")
 @click.option("--admin/--no-admin", default=None, help="Make an admin (default: the first is).")
 @click.password_option(help="At least 8 characters.")
-def create_teacher(username, display_name, email, admin, password):
+def create_teacher_command(username, display_name, email, admin, password):
     """Create a teacher account (the first one is an admin unless --no-admin)."""
-    username = username.strip().lower()
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
-    if db.session.scalar(select(User.id).where(User.username == username)):
-        raise click.ClickException(f"the username {username!r} is taken")
+    from .teach.forms import NewTeacherForm
+
+    # The same checks as the "Add a teacher account" page.
+    form = NewTeacherForm(
+        formdata=MultiDict(
+            {
+                "username": username,
+                "display_name": display_name,
+                "email": email,
+                "password": password,
+                "confirm": password,
+            }
+        ),
+        meta={"csrf": False},
+    )
+    if not form.validate():
+        problems = [
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+        ]
+        raise click.ClickException("\n".join(problems))
     if admin is None:
         admin = not db.session.scalar(select(func.count(User.id)).where(User.role != STUDENT))
-    teacher = User(
-        username=username,
-        display_name=display_name.strip() or None,
-        email=email.strip() or None,
-        role=ADMIN if admin else TEACHER,
-    )
-    teacher.set_password(password)
-    db.session.add(teacher)
-    db.session.commit()
-    click.echo(f"Created {'admin' if admin else 'teacher'} {username}.")
+    try:
+        teacher = create_teacher(
+            form.username.data,
+            form.display_name.data,
+            form.email.data,
+            form.password.data,
+            role=ADMIN if admin else TEACHER,
+        )
+    except UsernameTaken as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {'admin' if admin else 'teacher'} {teacher.username}.")
 
 
 DEMO_TEACHER = ("demo-teacher", "Ms Rivera", "teach-safely-2026")

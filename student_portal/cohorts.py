@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import LEADER, MEMBER, STUDENT, Cohort, Membership, User
+from .models import LEADER, MEMBER, STUDENT, TEACHER, Cohort, Membership, User
 
 # No look-alikes: 0/O, 1/I/L are left out, and so is U (reads as V in some fonts).
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -50,6 +50,13 @@ class JoinError(ValueError):
     """A join code that can't be used, with a message for the student."""
 
 
+class UsernameTaken(ValueError):
+    """Someone has this username (perhaps since the form was checked)."""
+
+    def __init__(self):
+        super().__init__("That username is taken. Please choose another.")
+
+
 def cohort_for_join_code(code: str) -> Cohort:
     cohort = db.session.scalar(select(Cohort).where(Cohort.join_code == code))
     if cohort is None or cohort.archived:
@@ -70,12 +77,26 @@ def create_student_with_membership(
     student = User(username=username, display_name=display_name or None, role=STUDENT)
     student.set_password(password)
     db.session.add_all([student, Membership(user=student, cohort=cohort, role=MEMBER)])
+    _commit_new_account()
+    return student
+
+
+def create_teacher(
+    username: str, display_name: str | None, email: str | None, password: str, role: str = TEACHER
+) -> User:
+    teacher = User(username=username, display_name=display_name, email=email or None, role=role)
+    teacher.set_password(password)
+    db.session.add(teacher)
+    _commit_new_account()
+    return teacher
+
+
+def _commit_new_account() -> None:
     try:
         db.session.commit()
     except IntegrityError as error:  # two people took the same username at the same moment
         db.session.rollback()
-        raise JoinError("That username is taken. Please choose another.") from error
-    return student
+        raise UsernameTaken() from error
 
 
 def join_cohort(student: User, cohort: Cohort) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -47,11 +48,17 @@ def load_settings(app: Flask, config: dict | None) -> None:
 def _instance_secret_key(instance_path: Path) -> str:
     """Read instance/secret_key, creating it (mode 600) on first start."""
     key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key + "\n")
-    return key
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name (mkstemp: mode 600), then linked into place:
+        # workers starting together either win the link or read the winner's complete key.
+        descriptor, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return key_file.read_text().strip()

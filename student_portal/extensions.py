@@ -24,4 +24,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
 csrf = CSRFProtect()

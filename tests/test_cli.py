@@ -61,7 +61,7 @@ def test_create_teacher_refuses_short_passwords_and_taken_names(runner):
             "short",
         ]
     )
-    assert result.exit_code != 0 and "at least 8 characters" in result.output
+    assert result.exit_code != 0 and "Use at least 8 characters." in result.output
     runner.invoke(
         args=[
             "create-teacher",

@@ -116,3 +116,8 @@ def test_control_characters_in_text_are_dropped_not_stored(app, client, auth, sc
     )
     assert response.status_code == 302
     assert "Club A" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_signed_in_pages_are_never_cached(client, auth, school):
+    auth.login("student-one")
+    assert client.get("/learn/").headers["Cache-Control"] == "no-store"

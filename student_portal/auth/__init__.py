@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..cohorts import (
     JoinError,
+    UsernameTaken,
     cohort_for_join_code,
     create_student_with_membership,
     join_cohort,
@@ -76,17 +77,21 @@ def join():
     if form.validate_on_submit():
         try:
             cohort = cohort_for_join_code(form.join_code.data)
-            if username_taken(form.username.data):
-                form.username.errors.append("That username is taken. Please choose another.")
-            else:
+        except JoinError as error:
+            form.join_code.errors.append(str(error))
+        else:
+            try:
+                if username_taken(form.username.data):
+                    raise UsernameTaken()
                 student = create_student_with_membership(
                     cohort, form.username.data, form.password.data, form.display_name.data
                 )
+            except UsernameTaken as error:
+                form.username.errors.append(str(error))
+            else:
                 login_user(student)
                 flash(f"Welcome! You joined {cohort.name}.", "success")
                 return redirect(url_for("learn.lessons"))
-        except JoinError as error:
-            form.join_code.errors.append(str(error))
     return render_template("auth/join.html", form=form)
 
 

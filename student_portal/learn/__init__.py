@@ -7,9 +7,9 @@ import uuid
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import catalog
+from .. import catalog, lesson_or_404
 from ..access import role_required
-from ..cohorts import format_join_code, student_cohorts
+from ..cohorts import student_cohorts
 from ..content import InvalidResponse, Lesson
 from ..forms import ActionForm
 from ..models import QuizDraft
@@ -39,13 +39,6 @@ from .quiz_player import (
 )
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
-
-
-def lesson_or_404(slug: str) -> Lesson:
-    lesson = catalog().get(slug)
-    if lesson is None:
-        abort(404)
-    return lesson
 
 
 @bp.route("/")
@@ -212,5 +205,4 @@ def progress():
         statuses=statuses,
         passed=sum(1 for s in statuses if s.status == PASSED),
         cohorts=student_cohorts(current_user),
-        format_join_code=format_join_code,
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import catalog
+from .. import catalog, lesson_or_404
 from ..access import cohort_for_teacher_or_404, membership_in_cohort_or_404, role_required
 from ..cohorts import (
+    UsernameTaken,
     cohorts_of_teacher,
     create_cohort,
+    create_teacher,
     format_join_code,
     regenerate_join_code,
     remove_member,
@@ -18,9 +20,8 @@ from ..cohorts import (
     set_member_role,
     username_taken,
 )
-from ..extensions import db
 from ..forms import ActionForm
-from ..models import LEADER, TEACHER, User
+from ..models import LEADER
 from ..reports import roster
 from .forms import (
     CohortForm,
@@ -31,11 +32,6 @@ from .forms import (
 )
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
-
-
-@bp.app_context_processor
-def join_code_helpers():
-    return {"format_join_code": format_join_code}
 
 
 @bp.route("/")
@@ -150,18 +146,15 @@ def member_remove(cohort_id: int, user_id: int):
 def new_teacher():
     form = NewTeacherForm()
     if form.validate_on_submit():
-        if username_taken(form.username.data):
-            form.username.errors.append("That username is taken. Please choose another.")
-        else:
-            teacher = User(
-                username=form.username.data,
-                display_name=form.display_name.data,
-                email=form.email.data or None,
-                role=TEACHER,
+        try:
+            if username_taken(form.username.data):
+                raise UsernameTaken()
+            teacher = create_teacher(
+                form.username.data, form.display_name.data, form.email.data, form.password.data
             )
-            teacher.set_password(form.password.data)
-            db.session.add(teacher)
-            db.session.commit()
+        except UsernameTaken as error:
+            form.username.errors.append(str(error))
+        else:
             flash(f"Teacher account “{teacher.username}” created.", "success")
             return redirect(url_for("teach.home"))
     return render_template("teach/new_teacher.html", form=form)
@@ -170,10 +163,7 @@ def new_teacher():
 @bp.route("/lessons/<slug>")
 @role_required("teacher")
 def lesson_preview(slug: str):
-    lesson = catalog().get(slug)
-    if lesson is None:
-        abort(404)
-    return render_template("teach/lesson_preview.html", lesson=lesson)
+    return render_template("teach/lesson_preview.html", lesson=lesson_or_404(slug))
 
 
 @bp.route("/lessons/")
