@@ -96,7 +96,7 @@ def demo():
         select(Cohort).where(Cohort.owner_id == teacher.id).order_by(Cohort.id)
     )
     click.echo("")
-    click.echo("Demo sign-ins (for this local demo only):")
+    click.echo("Demo sign-ins (for this local demo only; as first created):")
     click.echo(f"  teacher         {DEMO_TEACHER[0]:<14} password {DEMO_TEACHER[2]}")
     click.echo(f"  student leader  {DEMO_LEADER[0]:<14} password {DEMO_LEADER[2]}")
     click.echo(f"  students        {', '.join(s[0] for s in DEMO_STUDENTS)}")

@@ -83,6 +83,7 @@ def test_wrong_then_retake_and_pass(app, client, auth, school):
     response = answer_quiz(client, "01-first-steps", ALL_RIGHT)
     result = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You passed" in result and "You scored 4 out of 4" in result
+    assert "Next lesson: Second look" in result
     assert "All your attempts" in result
 
     attempts = attempts_of(app, "student-one")

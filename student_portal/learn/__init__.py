@@ -192,8 +192,14 @@ def attempt(slug: str, attempt_id: int):
         attempt=attempt,
         result=review(attempt, lesson),
         attempts=attempts,
-        passed_before=any(a.passed for a in attempts),
+        next_lesson=_lesson_after(lesson),
     )
+
+
+def _lesson_after(lesson: Lesson) -> Lesson | None:
+    lessons = catalog().lessons
+    position = lessons.index(lesson)
+    return lessons[position + 1] if position + 1 < len(lessons) else None
 
 
 @bp.route("/progress")
