@@ -1,0 +1,77 @@
+"""Reading level of lesson text, for the curriculum test and for authors.
+
+Run `python -m tests.readability [LESSONS_DIR]` to print each lesson's Flesch–Kincaid grade.
+"""
+
+from __future__ import annotations
+
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import textstat
+
+from student_portal.content import load_catalog
+
+MAX_GRADE = 8.5
+BLOCKS = {"p", "li", "td", "th", "h2", "h3", "h4", "div", "blockquote"}
+
+
+class _TextBlocks(HTMLParser):
+    """Collects the text of each block element; resource cards (names and numbers) are skipped."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self._skip_depth:
+            self._skip_depth += tag == "div"
+            return
+        if tag == "div" and "resource-card" in (dict(attrs).get("class") or ""):
+            self._flush()
+            self._skip_depth = 1
+        elif tag in BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag):
+        if self._skip_depth:
+            self._skip_depth -= tag == "div"
+            return
+        if tag in BLOCKS:
+            self._flush()
+
+    def handle_data(self, data):
+        if not self._skip_depth:
+            self._current.append(data)
+
+    def _flush(self):
+        text = " ".join("".join(self._current).split())
+        self._current = []
+        if text:
+            # A heading, list item or table cell is a sentence of its own.
+            self.blocks.append(text if text[-1] in ".!?:" else text + ".")
+
+
+def student_text(html: str) -> str:
+    parser = _TextBlocks()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    return " ".join(parser.blocks)
+
+
+def grade_level(html: str) -> float:
+    return textstat.flesch_kincaid_grade(student_text(html))
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "lessons")
+    for lesson in load_catalog(folder).lessons:
+        text = student_text(lesson.html)
+        print(
+            f"{lesson.slug:<28} grade {grade_level(lesson.html):4.1f}  "
+            f"words {textstat.lexicon_count(text):>5}  (bar {MAX_GRADE})"
+        )
