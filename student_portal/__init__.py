@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -9,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from .cohorts import format_join_code
 from .config import PROJECT_ROOT, load_settings
-from .content import Catalog, Lesson, load_catalog
+from .content import Catalog, ContentError, Lesson, load_catalog
 from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
 
@@ -39,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Loaded, validated and rendered once; invalid content stops start-up here.
     app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
+    _check_help_resources(app)
 
     from . import auth, help, learn, teach
     from .cli import register_cli
@@ -69,6 +72,18 @@ def lesson_or_404(slug: str) -> Lesson:
     if lesson is None:
         abort(404)
     return lesson
+
+
+def _check_help_resources(app: Flask) -> None:
+    from .content import Problem
+    from .help import missing_resources
+
+    missing = missing_resources(app.extensions["catalog"].resources)
+    if missing:
+        path = Path(app.config["LESSONS_DIR"]) / "resources.toml"
+        raise ContentError(
+            [Problem(path, None, f'the help pages need a resource with id "{m}"') for m in missing]
+        )
 
 
 def _register_pages(app: Flask) -> None:

@@ -175,3 +175,28 @@ class QuizDraft(db.Model):
     # The scenario decision just made, to show its feedback: {"item", "step", "choice"}.
     last_decision: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+HELP_MESSAGE_MAX = 500
+SENT, SEEN, CLOSED = "sent", "seen", "closed"
+IN_PERSON, NO_PREFERENCE = "in-person", "no-preference"
+
+
+class HelpRequest(db.Model):
+    """A student's private "I need to talk to someone" to the teacher of one of their cohorts."""
+
+    __table_args__ = (Index("ix_help_request_teacher_status", "teacher_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    message: Mapped[str | None] = mapped_column(String(HELP_MESSAGE_MAX))
+    contact_preference: Mapped[str] = mapped_column(String(16), default=NO_PREFERENCE)
+    status: Mapped[str] = mapped_column(String(8), default=SENT)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+    cohort: Mapped[Cohort] = relationship()

@@ -59,7 +59,7 @@ def test_basic_set_loads_in_order(catalog):
     assert first.sources == ("test-hotline", "test-source")
     assert catalog.get(LESSON_2).content_note is None
     assert catalog.get("no-such-lesson") is None
-    assert set(catalog.resources) == {"test-hotline", "test-source"}
+    assert {"test-hotline", "test-source", "emergency-911"} <= set(catalog.resources)
     assert catalog.resources["test-hotline"].kind == "help"
 
 
@@ -893,7 +893,7 @@ def test_missing_lessons_folder(tmp_path):
 def test_empty_folder_with_resources_is_an_empty_catalog(tmp_path):
     shutil.copy(BASIC / RES, tmp_path / RES)
     catalog = load_catalog(tmp_path)
-    assert catalog.lessons == () and len(catalog.resources) == 2
+    assert catalog.lessons == () and "test-hotline" in catalog.resources
 
 
 def test_every_problem_in_a_folder_is_reported(tmp_path):

@@ -41,7 +41,7 @@ def broken(tmp_path) -> Path:
 def test_check_ok_on_the_configured_folder():
     result = make_app(BASIC).test_cli_runner().invoke(args=["lessons", "check"])
     assert result.exit_code == 0, result.output
-    assert result.output == "OK: 2 lessons, 4 quiz items, 2 resources\n"
+    assert result.output == "OK: 2 lessons, 4 quiz items, 11 resources\n"
 
 
 def test_check_ok_on_a_folder_argument(tmp_path):

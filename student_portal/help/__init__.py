@@ -1,12 +1,59 @@
-"""Help for anyone, signed in or not: who to call or text, and what to do first."""
+"""Help for anyone: who to call or text, a reporting-path guide, and a private request to talk."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from .. import catalog
+from ..access import role_required
+from ..help_requests import (
+    MAX_OPEN_REQUESTS,
+    RequestLimitReached,
+    cohorts_to_ask,
+    open_request_count,
+    requests_of_student,
+    send_request,
+)
+from .forms import TalkForm
 
 bp = Blueprint("help", __name__, url_prefix="/help")
+
+CRISIS_FOOTER_IDS = (
+    "emergency-911",
+    "human-trafficking-hotline",
+    "ncmec-cybertipline",
+    "988-lifeline",
+)
+
+# How the help page groups the resources of kind "help"; any other one is listed last.
+HELP_GROUPS = [
+    ("Talk to someone now", ["988-lifeline", "thorn-crisis-text", "childhelp"]),
+    (
+        "Report online harm",
+        ["ncmec-cybertipline", "fbi-tips", "icac-task-force", "local-police", "hsi-tip-line"],
+    ),
+    ("Trafficking", ["human-trafficking-hotline"]),
+    ("Get images taken down", ["take-it-down", "stopncii"]),
+]
+
+
+# Resources the help pages name; start-up stops if resources.toml lacks one.
+REQUIRED_RESOURCE_IDS = (
+    "emergency-911",
+    "local-police",
+    "ncmec-cybertipline",
+    "fbi-tips",
+    "take-it-down",
+    "human-trafficking-hotline",
+    "988-lifeline",
+    "thorn-crisis-text",
+    "childhelp",
+)
+
+
+def missing_resources(resources) -> list[str]:
+    return [resource_id for resource_id in REQUIRED_RESOURCE_IDS if resource_id not in resources]
 
 
 @bp.app_context_processor
@@ -16,16 +63,71 @@ def crisis_resources():
     return {"crisis_footer": [resources[i] for i in CRISIS_FOOTER_IDS if i in resources]}
 
 
-CRISIS_FOOTER_IDS = (
-    "emergency-911",
-    "human-trafficking-hotline",
-    "ncmec-cybertipline",
-    "988-lifeline",
-)
+@bp.after_request
+def private_page(response):
+    """Help pages are never cached or indexed (a shared device must not show them later)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def help_groups() -> list[tuple[str, list]]:
+    resources = catalog().resources
+    help_resources = [r for r in resources.values() if r.kind == "help" and r.phone != "911"]
+    grouped = [(title, [resources[i] for i in ids if i in resources]) for title, ids in HELP_GROUPS]
+    listed = {i for _, ids in HELP_GROUPS for i in ids}
+    more = [r for r in help_resources if r.id not in listed]
+    return [(title, items) for title, items in grouped if items] + (
+        [("More help", more)] if more else []
+    )
 
 
 @bp.route("/")
 def index():
-    help_resources = [r for r in catalog().resources.values() if r.kind == "help"]
-    response = render_template("help/index.html", resources=help_resources)
-    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    return render_template("help/index.html", groups=help_groups())
+
+
+@bp.route("/report")
+def report():
+    """Questions that lead to the right reporting paths; answers never leave the browser."""
+    return render_template("help/report.html", r=catalog().resources)
+
+
+@bp.route("/checklist")
+def checklist():
+    """A printable record of a report: agency, date, officer, case number, follow-up."""
+    return render_template("help/checklist.html", r=catalog().resources)
+
+
+@bp.route("/talk", methods=["GET", "POST"])
+@role_required("student")
+def talk():
+    """A private request to a teacher: "I need to talk to someone"."""
+    cohorts = cohorts_to_ask(current_user)
+    form = TalkForm()
+    form.cohort.choices = [
+        (cohort.id, f"{cohort.owner.shown_name} ({cohort.name})") for cohort in cohorts
+    ]
+    at_limit = open_request_count(current_user) >= MAX_OPEN_REQUESTS
+    if form.validate_on_submit():
+        cohort = next(c for c in cohorts if c.id == form.cohort.data)
+        try:
+            send_request(current_user, cohort, form.message.data, form.contact.data)
+        except RequestLimitReached:
+            at_limit = True
+        else:
+            flash(
+                f"Your request was sent to {cohort.owner.shown_name}. "
+                "They will see it when they next check.",
+                "success",
+            )
+            return redirect(url_for("help.talk"))
+    return render_template(
+        "help/talk.html",
+        form=form,
+        cohorts=cohorts,
+        at_limit=at_limit,
+        max_open=MAX_OPEN_REQUESTS,
+        requests=requests_of_student(current_user),
+        r=catalog().resources,
+    )

@@ -21,6 +21,7 @@ from ..cohorts import (
     username_taken,
 )
 from ..forms import ActionForm
+from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
 from ..models import LEADER
 from ..reports import roster
 from .forms import (
@@ -34,10 +35,47 @@ from .forms import (
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
 
+@bp.app_context_processor
+def open_help_requests():
+    """The count beside "Help requests" in a teacher's menu (one query, staff pages only)."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return {"open_help_request_count": sum(open_requests_by_cohort(current_user).values())}
+    return {}
+
+
 @bp.route("/")
 @role_required("teacher")
 def home():
-    return render_template("teach/home.html", cohorts=cohorts_of_teacher(current_user))
+    return render_template(
+        "teach/home.html",
+        cohorts=cohorts_of_teacher(current_user),
+        open_requests=open_requests_by_cohort(current_user),
+    )
+
+
+@bp.route("/help-requests")
+@role_required("teacher")
+def help_requests():
+    return render_template(
+        "teach/help_requests.html", requests=inbox(current_user), form=ActionForm()
+    )
+
+
+@bp.route("/help-requests/<id:request_id>/<any(seen, closed):status>", methods=["POST"])
+@role_required("teacher")
+def help_request_status(request_id: int, status: str):
+    help_request = request_for_teacher(current_user, request_id)
+    if help_request is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if status == "seen":
+        mark_seen(help_request)
+        flash("Marked as seen. The student can see that you have read it.", "success")
+    else:
+        close(help_request)
+        flash("Request closed.", "info")
+    return redirect(url_for("teach.help_requests"))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])

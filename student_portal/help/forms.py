@@ -1,0 +1,35 @@
+"""The "I need to talk to someone" form."""
+
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..forms import PortalForm, strip_text
+from ..models import HELP_MESSAGE_MAX, IN_PERSON, NO_PREFERENCE
+
+
+class TalkForm(PortalForm):
+    cohort = SelectField(
+        "Who should get your request?",
+        coerce=int,
+        validators=[InputRequired("Choose who to send it to.")],
+    )
+    message = TextAreaField(
+        "Anything you want to say first (optional)",
+        description=f"You don't have to explain. Up to {HELP_MESSAGE_MAX} characters.",
+        filters=[strip_text],
+        validators=[
+            Optional(),
+            Length(max=HELP_MESSAGE_MAX, message=f"Use at most {HELP_MESSAGE_MAX} characters."),
+        ],
+        render_kw={"rows": 4, "maxlength": HELP_MESSAGE_MAX},
+    )
+    contact = RadioField(
+        "How would you like them to reach you?",
+        choices=[
+            SelectChoice(IN_PERSON, "In person at school"),
+            SelectChoice(NO_PREFERENCE, "No preference"),
+        ],
+        default=NO_PREFERENCE,
+        validators=[InputRequired("Choose one.")],
+    )
