@@ -48,3 +48,26 @@ def test_resources_list_the_verified_hotlines():
         "not"
         in resources["childhelp"].purpose.lower() + (resources["childhelp"].note or "").lower()
     )
+
+
+def test_the_eight_lessons_are_there_in_order():
+    assert [lesson.slug for lesson in CATALOG.lessons] == [
+        "healthy-relationships",
+        "grooming-signs",
+        "sextortion",
+        "trafficking-myths-facts",
+        "reporting-paths",
+        "helping-a-friend",
+        "who-helps",
+        "leading-a-club-session",
+    ]
+
+
+def test_key_facts_are_stated_the_way_the_sources_support():
+    text = {lesson.slug: lesson.html for lesson in CATALOG.lessons}
+    assert "first comprehensive federal anti-trafficking law" in text["trafficking-myths-facts"]
+    assert "case number" in text["reporting-paths"]
+    assert (
+        "not the police" in text["reporting-paths"]
+        or "not law enforcement" in text["reporting-paths"]
+    )
