@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
@@ -133,18 +133,6 @@ def reset_password(user: User, password: str) -> None:
     user.set_password(password)
     user.end_all_sessions()
     db.session.commit()
-
-
-def cohorts_of_teacher(teacher: User) -> list[tuple[Cohort, int]]:
-    """The teacher's cohorts with member counts, in one query."""
-    rows = db.session.execute(
-        select(Cohort, func.count(Membership.id))
-        .outerjoin(Membership, Membership.cohort_id == Cohort.id)
-        .where(Cohort.owner_id == teacher.id)
-        .group_by(Cohort.id)
-        .order_by(Cohort.archived, Cohort.name)
-    )
-    return [(cohort, count) for cohort, count in rows]
 
 
 def student_cohorts(student: User) -> list[tuple[Cohort, str]]:

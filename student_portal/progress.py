@@ -28,6 +28,17 @@ COMPLETED = "completed"
 PASSED = "quiz passed"
 
 
+def status_of(started: bool, completed: bool, attempts: int, passed: bool) -> str:
+    """A lesson's status for one student; the best attempt counts, so one pass is enough."""
+    if passed:
+        return PASSED
+    if completed:
+        return COMPLETED
+    if started or attempts:
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
 @dataclass(frozen=True)
 class LessonStatus:
     lesson: Lesson
@@ -199,14 +210,12 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
     for lesson in lessons:
         row = progress.get(lesson.slug)
         count, passed, best_percent = best.get(lesson.slug, (0, False, None))
-        if passed:
-            status = PASSED
-        elif row is not None and row.completed_at is not None:
-            status = COMPLETED
-        elif row is not None or count:
-            status = IN_PROGRESS
-        else:
-            status = NOT_STARTED
+        status = status_of(
+            started=row is not None,
+            completed=row is not None and row.completed_at is not None,
+            attempts=count,
+            passed=passed,
+        )
         statuses.append(
             LessonStatus(
                 lesson=lesson,

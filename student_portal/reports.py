@@ -2,65 +2,589 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from html import unescape
+from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Integer, case, func, select, union
+from sqlalchemy.orm import selectinload
 
-from .content import Lesson
+from .content import (
+    Catalog,
+    Choice,
+    GradeResult,
+    InvalidResponse,
+    Item,
+    Lesson,
+    Step,
+    walk_scenario,
+)
 from .extensions import db
-from .models import Cohort, LessonProgress, Membership, QuizAttempt, User
+from .models import (
+    Cohort,
+    LessonProgress,
+    Membership,
+    QuizAnswer,
+    QuizAttempt,
+    QuizItemResult,
+    User,
+    utcnow,
+)
+from .progress import COMPLETED, NOT_STARTED, PASSED, review, status_of
+
+# --- Cohort progress grid -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RosterRow:
+class Cell:
+    """One student's standing in one lesson."""
+
+    status: str
+    attempts: int = 0
+    best_percent: int | None = None
+
+    @property
+    def needs_help(self) -> bool:
+        """Failed the quiz twice or more without passing."""
+        return self.attempts >= 2 and self.status != PASSED
+
+
+@dataclass(frozen=True)
+class StudentRow:
     user: User
     role: str
-    joined_at: datetime
-    lessons_completed: int
-    quizzes_passed: int
+    cells: tuple[Cell, ...]  # in lesson order
+    last_active: datetime | None
+
+    @property
+    def lessons_completed(self) -> int:
+        return sum(cell.status in (COMPLETED, PASSED) for cell in self.cells)
+
+    @property
+    def quizzes_passed(self) -> int:
+        return sum(cell.status == PASSED for cell in self.cells)
+
+    @property
+    def needs_help(self) -> bool:
+        return any(cell.needs_help for cell in self.cells)
+
+    @property
+    def not_started(self) -> bool:
+        return all(cell.status == NOT_STARTED for cell in self.cells)
 
 
-def roster(cohort: Cohort, lessons: Sequence[Lesson]) -> list[RosterRow]:
-    """Members with their lesson and quiz counts: three queries for any cohort size."""
+@dataclass(frozen=True)
+class LessonSummary:
+    lesson: Lesson
+    percent_completed: int  # of the cohort's members, reading done (or quiz passed)
+    percent_passed: int
+    median_best: int | None  # median best quiz score (%) of those who tried it
+    completed: int
+    passed: int
+
+
+@dataclass(frozen=True)
+class CohortGrid:
+    lessons: tuple[Lesson, ...]
+    rows: tuple[StudentRow, ...]
+    summaries: tuple[LessonSummary, ...]
+
+    @property
+    def member_count(self) -> int:
+        return len(self.rows)
+
+
+SORTS = {
+    "name": lambda row: (row.user.shown_name.lower(), row.user.username),
+    "progress": lambda row: (
+        -row.quizzes_passed,
+        -row.lessons_completed,
+        row.user.shown_name.lower(),
+    ),
+    "active": lambda row: (row.last_active is None, -(row.last_active or datetime.min).timestamp()),
+}
+FILTERS = {
+    "all": lambda row: True,
+    "not-started": lambda row: row.not_started,
+    "needs-help": lambda row: row.needs_help,
+}
+
+
+def cohort_grid(cohort: Cohort, lessons: Sequence[Lesson]) -> CohortGrid:
+    """Every member × lesson cell, with summaries: three queries whatever the cohort size."""
     slugs = [lesson.slug for lesson in lessons]
     member_ids = select(Membership.user_id).where(Membership.cohort_id == cohort.id)
+    members = db.session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.cohort_id == cohort.id)
+    ).all()
+    progress = db.session.execute(
+        select(
+            LessonProgress.user_id,
+            LessonProgress.lesson_slug,
+            LessonProgress.started_at,
+            LessonProgress.completed_at,
+        ).where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs))
+    ).all()
+    attempts = db.session.execute(
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.lesson_slug,
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+            func.max(QuizAttempt.submitted_at),
+        )
+        .where(QuizAttempt.user_id.in_(member_ids), QuizAttempt.lesson_slug.in_(slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
+    ).all()
+
+    progress_by = {(row.user_id, row.lesson_slug): row for row in progress}
+    attempts_by = {(user_id, slug): rest for user_id, slug, *rest in attempts}
+    last_active: dict[int, datetime] = {}
+
+    def seen(user_id: int, moment: datetime | None) -> None:
+        if moment is not None and (user_id not in last_active or moment > last_active[user_id]):
+            last_active[user_id] = moment
+
+    rows = []
+    for user, role in members:
+        cells = []
+        for slug in slugs:
+            started = progress_by.get((user.id, slug))
+            count, passed, best, submitted = attempts_by.get((user.id, slug), (0, 0, None, None))
+            if started is not None:
+                seen(user.id, started.completed_at or started.started_at)
+            seen(user.id, submitted)
+            status = status_of(
+                started=started is not None,
+                completed=started is not None and started.completed_at is not None,
+                attempts=count,
+                passed=bool(passed),
+            )
+            best_percent = round(100 * best) if best is not None else None
+            cells.append(Cell(status=status, attempts=count, best_percent=best_percent))
+        rows.append(StudentRow(user, role, tuple(cells), last_active.get(user.id)))
+    rows.sort(key=SORTS["name"])
+    return CohortGrid(tuple(lessons), tuple(rows), _summaries(lessons, rows))
+
+
+def _summaries(lessons: Sequence[Lesson], rows: Sequence[StudentRow]) -> tuple[LessonSummary, ...]:
+    summaries = []
+    for index, lesson in enumerate(lessons):
+        cells = [row.cells[index] for row in rows]
+        completed = sum(cell.status in (COMPLETED, PASSED) for cell in cells)
+        passed = sum(cell.status == PASSED for cell in cells)
+        scores = [cell.best_percent for cell in cells if cell.best_percent is not None]
+        summaries.append(
+            LessonSummary(
+                lesson=lesson,
+                percent_completed=_percent(completed, len(cells)),
+                percent_passed=_percent(passed, len(cells)),
+                median_best=round(median(scores)) if scores else None,
+                completed=completed,
+                passed=passed,
+            )
+        )
+    return tuple(summaries)
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def sorted_rows(grid: CohortGrid, sort: str, row_filter: str) -> list[StudentRow]:
+    rows = [row for row in grid.rows if FILTERS.get(row_filter, FILTERS["all"])(row)]
+    return sorted(rows, key=SORTS.get(sort, SORTS["name"]))
+
+
+# --- Teacher home ---------------------------------------------------------------------------
+
+ACTIVE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CohortOverview:
+    cohort: Cohort
+    members: int
+    percent_completed: int  # lessons read, of members × lessons
+    active_recently: int  # members active in the last ACTIVE_DAYS days
+    needs_help: int  # members who failed a quiz twice or more without passing
+    open_requests: int
+
+    @property
+    def attention(self) -> tuple:
+        """Sort key: the cohort with the most to look at first."""
+        return (
+            self.cohort.archived,
+            -self.open_requests,
+            -self.needs_help,
+            self.cohort.name.lower(),
+        )
+
+
+def teacher_overview(
+    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
+) -> list[CohortOverview]:
+    """Each of the teacher's cohorts with its headline figures: four queries in all."""
+    slugs = [lesson.slug for lesson in lessons]
+    since = utcnow() - timedelta(days=ACTIVE_DAYS)
+    own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher.id))
+
+    cohorts = db.session.execute(
+        select(Cohort, func.count(Membership.id))
+        .outerjoin(Membership, Membership.cohort_id == Cohort.id)
+        .where(Cohort.owner_id == teacher.id)
+        .group_by(Cohort.id)
+    ).all()
     completed = dict(
         db.session.execute(
-            select(LessonProgress.user_id, func.count(LessonProgress.id))
+            select(Membership.cohort_id, func.count(LessonProgress.id))
+            .join(LessonProgress, LessonProgress.user_id == Membership.user_id)
             .where(
-                LessonProgress.user_id.in_(member_ids),
+                own,
                 LessonProgress.lesson_slug.in_(slugs),
                 LessonProgress.completed_at.is_not(None),
             )
-            .group_by(LessonProgress.user_id)
+            .group_by(Membership.cohort_id)
         ).all()
     )
-    passed = dict(
+    recent_users = union(
+        select(LessonProgress.user_id.label("user_id")).where(
+            (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since)
+        ),
+        select(QuizAttempt.user_id.label("user_id")).where(QuizAttempt.submitted_at >= since),
+    ).subquery()
+    active = dict(
         db.session.execute(
-            select(QuizAttempt.user_id, func.count(func.distinct(QuizAttempt.lesson_slug)))
-            .where(
-                QuizAttempt.user_id.in_(member_ids),
-                QuizAttempt.lesson_slug.in_(slugs),
-                QuizAttempt.passed.is_(True),
-            )
-            .group_by(QuizAttempt.user_id)
+            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
+            .join(recent_users, recent_users.c.user_id == Membership.user_id)
+            .where(own)
+            .group_by(Membership.cohort_id)
         ).all()
     )
+    struggling = (
+        select(QuizAttempt.user_id.label("user_id"))
+        .where(QuizAttempt.lesson_slug.in_(slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
+        .having(func.count(QuizAttempt.id) >= 2, func.max(QuizAttempt.passed.cast(Integer)) == 0)
+        .subquery()
+    )
+    needs_help = dict(
+        db.session.execute(
+            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
+            .join(struggling, struggling.c.user_id == Membership.user_id)
+            .where(own)
+            .group_by(Membership.cohort_id)
+        ).all()
+    )
+    overview = [
+        CohortOverview(
+            cohort=cohort,
+            members=members,
+            percent_completed=_percent(completed.get(cohort.id, 0), members * len(slugs)),
+            active_recently=active.get(cohort.id, 0),
+            needs_help=needs_help.get(cohort.id, 0),
+            open_requests=open_requests.get(cohort.id, 0),
+        )
+        for cohort, members in cohorts
+    ]
+    return sorted(overview, key=lambda item: item.attention)
+
+
+# --- Lesson analysis ------------------------------------------------------------------------
+
+FIRST, BEST = "first", "best"
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    item: Item
+    answered: int  # attempts counted that include this item
+    full_marks: int
+    choice_counts: tuple[tuple[Choice, int], ...] = ()  # single / multiple, in choice order
+    step_counts: tuple[tuple[Step, tuple[tuple[Choice, int], ...]], ...] = ()  # scenario
+    paths: tuple[tuple[tuple[tuple[Step, Choice], ...], int], ...] = ()  # most taken first
+    unsafe_choices: tuple[tuple[Step, Choice, int], ...] = ()  # most made first
+
+    @property
+    def percent_correct(self) -> int | None:
+        return _percent(self.full_marks, self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
+class LessonAnalysis:
+    lesson: Lesson
+    basis: str  # FIRST or BEST attempt of each student
+    students: int  # students with at least one attempt
+    items: tuple[ItemAnalysis, ...]  # most missed first
+
+
+def lesson_analysis(cohort: Cohort, lesson: Lesson, basis: str = FIRST) -> LessonAnalysis:
+    """Per-item figures from each member's first (or best) attempt: three queries."""
+    order = (
+        (QuizAttempt.submitted_at, QuizAttempt.id)
+        if basis == FIRST
+        else (
+            (QuizAttempt.score.cast(Float) / QuizAttempt.max_score).desc(),
+            QuizAttempt.submitted_at,
+            QuizAttempt.id,
+        )
+    )
+    ranked = (
+        select(
+            QuizAttempt.id,
+            func.row_number().over(partition_by=QuizAttempt.user_id, order_by=order).label("rank"),
+        )
+        .where(
+            QuizAttempt.lesson_slug == lesson.slug,
+            QuizAttempt.user_id.in_(
+                select(Membership.user_id).where(Membership.cohort_id == cohort.id)
+            ),
+        )
+        .subquery()
+    )
+    counted = select(ranked.c.id).where(ranked.c.rank == 1)
+
+    item_rows = db.session.execute(
+        select(
+            QuizItemResult.item_id,
+            func.count(QuizItemResult.id),
+            func.sum(case((QuizItemResult.score == QuizItemResult.points, 1), else_=0)),
+        )
+        .where(QuizItemResult.attempt_id.in_(counted))
+        .group_by(QuizItemResult.item_id)
+    ).all()
+    choice_rows = db.session.execute(
+        select(
+            QuizAnswer.item_id, QuizAnswer.step_id, QuizAnswer.choice_id, func.count(QuizAnswer.id)
+        )
+        .where(QuizAnswer.attempt_id.in_(counted))
+        .group_by(QuizAnswer.item_id, QuizAnswer.step_id, QuizAnswer.choice_id)
+    ).all()
+    scenario_ids = [item.id for item in lesson.quiz.items if item.type == "scenario"]
+    path_rows = db.session.execute(
+        select(QuizAnswer.attempt_id, QuizAnswer.item_id, QuizAnswer.choice_id)
+        .where(QuizAnswer.attempt_id.in_(counted), QuizAnswer.item_id.in_(scenario_ids))
+        .order_by(QuizAnswer.attempt_id, QuizAnswer.item_id, QuizAnswer.position)
+    ).all()
+
+    answered = {item_id: (count, full) for item_id, count, full in item_rows}
+    chosen = {(item_id, step_id, choice_id): n for item_id, step_id, choice_id, n in choice_rows}
+    taken: dict[str, dict[tuple[str, ...], int]] = {}
+    current: dict[tuple[int, str], list[str]] = {}
+    for attempt_id, item_id, choice_id in path_rows:
+        current.setdefault((attempt_id, item_id), []).append(choice_id)
+    for (_attempt, item_id), choice_ids in current.items():
+        paths = taken.setdefault(item_id, {})
+        paths[tuple(choice_ids)] = paths.get(tuple(choice_ids), 0) + 1
+
+    items = [
+        _item_analysis(item, answered.get(item.id, (0, 0)), chosen, taken.get(item.id, {}))
+        for item in lesson.quiz.items
+    ]
+    items.sort(key=lambda a: (a.percent_correct is None, a.percent_correct or 0))
+    students = max((count for count, _ in answered.values()), default=0)
+    return LessonAnalysis(lesson=lesson, basis=basis, students=students, items=tuple(items))
+
+
+def _item_analysis(item: Item, figures, chosen, paths) -> ItemAnalysis:
+    answered, full_marks = figures
+    if item.type != "scenario":
+        counts = tuple((c, chosen.get((item.id, None, c.id), 0)) for c in item.choices)
+        return ItemAnalysis(item, answered, full_marks or 0, choice_counts=counts)
+    step_counts = tuple(
+        (step, tuple((c, chosen.get((item.id, step.id, c.id), 0)) for c in step.choices))
+        for step in item.steps
+    )
+    unsafe = sorted(
+        (
+            (step, choice, count)
+            for step, counts in step_counts
+            for choice, count in counts
+            if not choice.safe and count
+        ),
+        key=lambda entry: -entry[2],
+    )
+    readable_paths = []
+    for choice_ids, count in sorted(paths.items(), key=lambda entry: -entry[1]):
+        try:
+            walked, _ = walk_scenario(item, choice_ids)
+        except InvalidResponse:  # a path through an older version of the story
+            continue
+        readable_paths.append((tuple(walked), count))
+    return ItemAnalysis(
+        item,
+        answered,
+        full_marks or 0,
+        step_counts=step_counts,
+        paths=tuple(readable_paths),
+        unsafe_choices=tuple(unsafe),
+    )
+
+
+# --- Completions over time ------------------------------------------------------------------
+
+
+def completions_by_day(cohort: Cohort, lessons: Sequence[Lesson]) -> list[tuple[date, int]]:
+    """Lessons read to the end per day by the cohort's members (one query)."""
+    day = func.date(LessonProgress.completed_at)
     rows = db.session.execute(
-        select(User, Membership.role, Membership.joined_at)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == cohort.id)
-        .order_by(Membership.role, func.lower(func.coalesce(User.display_name, User.username)))
+        select(day, func.count(LessonProgress.id))
+        .where(
+            LessonProgress.user_id.in_(
+                select(Membership.user_id).where(Membership.cohort_id == cohort.id)
+            ),
+            LessonProgress.lesson_slug.in_([lesson.slug for lesson in lessons]),
+            LessonProgress.completed_at.is_not(None),
+        )
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return [(_as_date(value), count) for value, count in rows]
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def cumulative(daily: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:
+    total, points = 0, []
+    for day, count in daily:
+        total += count
+        points.append((day, total))
+    return points
+
+
+# --- Student detail -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    attempt: QuizAttempt
+    lesson: Lesson
+    result: GradeResult | None  # None when the quiz has changed since the attempt
+
+
+def student_attempts(student: User, lessons: Sequence[Lesson]) -> list[AttemptReview]:
+    """The student's attempts, newest first, each re-graded for its per-item answers."""
+    by_slug = {lesson.slug: lesson for lesson in lessons}
+    attempts = db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == student.id, QuizAttempt.lesson_slug.in_(list(by_slug)))
+        .options(selectinload(QuizAttempt.answers))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
     )
     return [
-        RosterRow(
-            user=user,
-            role=role,
-            joined_at=joined_at,
-            lessons_completed=completed.get(user.id, 0),
-            quizzes_passed=passed.get(user.id, 0),
+        AttemptReview(
+            attempt, by_slug[attempt.lesson_slug], review(attempt, by_slug[attempt.lesson_slug])
         )
-        for user, role, joined_at in rows
+        for attempt in attempts
     ]
+
+
+# --- CSV exports: exactly the figures the pages show ----------------------------------------
+
+
+def slugify(name: str) -> str:
+    slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in name)
+    return "-".join(part for part in slug.split("-") if part) or "cohort"
+
+
+def grid_table(grid: CohortGrid) -> tuple[list[str], list[list]]:
+    """The progress grid as a header and rows: one row per student, three columns per lesson."""
+    header = [
+        "Student",
+        "Username",
+        "Role",
+        "Lessons read",
+        "Quizzes passed",
+        "Needs help",
+        "Last active (UTC)",
+    ]
+    for lesson in grid.lessons:
+        header += [
+            f"{lesson.title}: status",
+            f"{lesson.title}: best score %",
+            f"{lesson.title}: attempts",
+        ]
+    rows = []
+    for row in grid.rows:
+        line = [
+            row.user.shown_name,
+            row.user.username,
+            "student leader" if row.role == "leader" else "student",
+            row.lessons_completed,
+            row.quizzes_passed,
+            row.needs_help,
+            row.last_active.strftime("%Y-%m-%d %H:%M") if row.last_active else None,
+        ]
+        for cell in row.cells:
+            line += [cell.status, cell.best_percent, cell.attempts]
+        rows.append(line)
+    return header, rows
+
+
+def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], list[list]]:
+    """Every answer of every member's attempts, one row each (one query)."""
+    header = [
+        "Student",
+        "Username",
+        "Lesson",
+        "Attempt",
+        "Submitted (UTC)",
+        "Attempt score",
+        "Attempt max",
+        "Passed",
+        "Item",
+        "Question",
+        "Step",
+        "Choice",
+        "Choice text",
+        "Correct or safe",
+    ]
+    result = db.session.execute(
+        select(User.display_name, User.username, QuizAttempt, QuizAnswer)
+        .join(QuizAttempt, QuizAttempt.user_id == User.id)
+        .join(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
+        .where(User.id.in_(select(Membership.user_id).where(Membership.cohort_id == cohort.id)))
+        .order_by(User.username, QuizAttempt.submitted_at, QuizAttempt.id, QuizAnswer.id)
+    )
+    rows = []
+    for display_name, username, attempt, answer in result:
+        lesson = catalog.get(attempt.lesson_slug)
+        item = lesson.quiz.item(answer.item_id) if lesson else None
+        step = item.step(answer.step_id) if item and answer.step_id else None
+        choice = (
+            (step or item).choice(answer.choice_id)
+            if item and (step or not answer.step_id)
+            else None
+        )
+        rows.append(
+            [
+                display_name or username,
+                username,
+                lesson.title if lesson else attempt.lesson_slug,
+                attempt.id,
+                attempt.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                attempt.score,
+                attempt.max_score,
+                attempt.passed,
+                answer.item_id,
+                plain_text(item.prompt) if item else None,
+                answer.step_id,
+                answer.choice_id,
+                plain_text(choice.text) if choice else None,
+                answer.correct,
+            ]
+        )
+    return header, rows
+
+
+def plain_text(html: str) -> str:
+    """Lesson HTML as one line of text, for CSV cells."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())

@@ -120,7 +120,7 @@ def test_demo_sign_ins_work(app, runner, client):
     )
     assert response.status_code == 302
     page = client.get("/teach/", follow_redirects=True).get_data(as_text=True)
-    assert "Period 3 Health" in page and "6 members" in page
+    assert "Period 3 Health" in page and "<dt>Members</dt><dd>6</dd>" in page
 
 
 def run_flask(tmp_path, lessons_dir, *args):

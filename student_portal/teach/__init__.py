@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import catalog, lesson_or_404
 from ..access import cohort_for_teacher_or_404, membership_in_cohort_or_404, role_required
+from ..charts import bar_chart, line_chart
 from ..cohorts import (
     UsernameTaken,
-    cohorts_of_teacher,
     create_cohort,
     create_teacher,
     format_join_code,
@@ -20,10 +20,27 @@ from ..cohorts import (
     set_member_role,
     username_taken,
 )
+from ..exports import csv_response
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
-from ..models import LEADER
-from ..reports import roster
+from ..models import LEADER, utcnow
+from ..progress import lesson_statuses
+from ..reports import (
+    BEST,
+    FILTERS,
+    FIRST,
+    SORTS,
+    answers_table,
+    cohort_grid,
+    completions_by_day,
+    cumulative,
+    grid_table,
+    lesson_analysis,
+    slugify,
+    sorted_rows,
+    student_attempts,
+    teacher_overview,
+)
 from .forms import (
     CohortForm,
     JoinCodeForm,
@@ -46,10 +63,11 @@ def open_help_requests():
 @bp.route("/")
 @role_required("teacher")
 def home():
+    open_requests = open_requests_by_cohort(current_user)
     return render_template(
         "teach/home.html",
-        cohorts=cohorts_of_teacher(current_user),
-        open_requests=open_requests_by_cohort(current_user),
+        overview=teacher_overview(current_user, catalog().lessons, open_requests),
+        open_total=sum(open_requests.values()),
     )
 
 
@@ -92,14 +110,119 @@ def new_cohort():
 @bp.route("/cohorts/<id:cohort_id>")
 @role_required("teacher")
 def cohort(cohort_id: int):
+    """Members and join code."""
     cohort = cohort_for_teacher_or_404(cohort_id)
+    grid = cohort_grid(cohort, catalog().lessons)
+    members = sorted(grid.rows, key=lambda row: (row.role != LEADER, row.user.shown_name.lower()))
     return render_template(
         "teach/cohort.html",
         cohort=cohort,
-        members=roster(cohort, catalog().lessons),
-        lesson_count=len(catalog().lessons),
+        members=members,
+        lesson_count=len(grid.lessons),
         action_form=ActionForm(),
         LEADER=LEADER,
+    )
+
+
+@bp.route("/cohorts/<id:cohort_id>/progress")
+@role_required("teacher")
+def progress(cohort_id: int):
+    """The cohort's students × lessons grid, with summaries and charts."""
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    grid = cohort_grid(cohort, catalog().lessons)
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
+    show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
+    completion_bars = bar_chart(
+        "completion-chart",
+        "Lessons read, by lesson",
+        f"Share of the {grid.member_count} members of {cohort.name} who have read each lesson.",
+        [(summary.lesson.title, summary.percent_completed) for summary in grid.summaries],
+    )
+    timeline = cumulative(completions_by_day(cohort, grid.lessons))
+    completion_line = (
+        line_chart(
+            "timeline-chart",
+            "Lessons read over time",
+            f"Total lessons read by members of {cohort.name}, day by day.",
+            timeline,
+        )
+        if len(timeline) > 1
+        else None
+    )
+    return render_template(
+        "teach/progress.html",
+        cohort=cohort,
+        grid=grid,
+        rows=sorted_rows(grid, sort, show),
+        sort=sort,
+        show=show,
+        completion_bars=completion_bars,
+        completion_line=completion_line,
+        timeline=timeline,
+        needs_help_count=sum(row.needs_help for row in grid.rows),
+        not_started_count=sum(row.not_started for row in grid.rows),
+    )
+
+
+@bp.route("/cohorts/<id:cohort_id>/progress/print")
+@role_required("teacher")
+def progress_print(cohort_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    grid = cohort_grid(cohort, catalog().lessons)
+    return render_template(
+        "teach/progress_print.html", cohort=cohort, grid=grid, printed_at=utcnow()
+    )
+
+
+@bp.route("/cohorts/<id:cohort_id>/progress.csv")
+@role_required("teacher")
+def progress_csv(cohort_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    grid = cohort_grid(cohort, catalog().lessons)
+    header, rows = grid_table(grid)
+    return csv_response(f"{slugify(cohort.name)}-progress.csv", header, rows)
+
+
+@bp.route("/cohorts/<id:cohort_id>/attempts.csv")
+@role_required("teacher")
+def attempts_csv(cohort_id: int):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    header, rows = answers_table(cohort, catalog())
+    return csv_response(f"{slugify(cohort.name)}-answers.csv", header, rows)
+
+
+@bp.route("/cohorts/<id:cohort_id>/students/<id:user_id>")
+@role_required("teacher")
+def student(cohort_id: int, user_id: int):
+    """One student's lessons, attempts and answers: for the cohort's teacher only."""
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    membership = membership_in_cohort_or_404(cohort, user_id)
+    lessons = catalog().lessons
+    attempts = student_attempts(membership.user, lessons)
+    return render_template(
+        "teach/student.html",
+        cohort=cohort,
+        member=membership.user,
+        role=membership.role,
+        statuses=lesson_statuses(membership.user, lessons),
+        attempts=attempts,
+        LEADER=LEADER,
+    )
+
+
+@bp.route("/cohorts/<id:cohort_id>/lessons/<slug>")
+@role_required("teacher")
+def lesson_analysis_page(cohort_id: int, slug: str):
+    """Which questions and scenario choices the cohort finds hardest."""
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    lesson = lesson_or_404(slug)
+    basis = BEST if request.args.get("basis") == BEST else FIRST
+    return render_template(
+        "teach/lesson_analysis.html",
+        cohort=cohort,
+        analysis=lesson_analysis(cohort, lesson, basis),
+        FIRST=FIRST,
+        BEST=BEST,
     )
 
 

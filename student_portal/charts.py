@@ -1,0 +1,87 @@
+"""Small server-rendered SVG charts: accessible (title, description), no JavaScript, no CDN.
+
+Each chart sits beside a table of the same figures, which screen readers and printouts use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from markupsafe import Markup, escape
+
+WIDTH = 640
+
+
+def _frame(chart_id: str, title: str, description: str, height: int) -> list[str]:
+    return [
+        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
+
+
+def bar_chart(
+    chart_id: str, title: str, description: str, bars: Sequence[tuple[str, int]]
+) -> Markup:
+    """Horizontal bars of percentages (0–100), one per labelled row."""
+    label_width, bar_width, row_height = 230, 330, 32
+    height = row_height * len(bars) + 8
+    parts = _frame(chart_id, title, description, height)
+    for index, (label, percent) in enumerate(bars):
+        y = 4 + index * row_height
+        width = round(bar_width * max(0, min(percent, 100)) / 100, 1)
+        short = label if len(label) <= 30 else label[:29] + "…"
+        parts += [
+            f'<text class="chart-label" x="0" y="{y + 18}">{escape(short)}</text>',
+            f'<rect class="chart-track" x="{label_width}" y="{y + 4}" width="{bar_width}" '
+            f'height="18" rx="3"/>',
+            f'<rect class="chart-bar" x="{label_width}" y="{y + 4}" width="{width}" '
+            f'height="18" rx="3"><title>{escape(label)}: {percent}%</title></rect>',
+            f'<text class="chart-value" x="{label_width + bar_width + 8}" y="{y + 18}">'
+            f"{percent}%</text>",
+        ]
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(
+    chart_id: str, title: str, description: str, points: Sequence[tuple[date, int]]
+) -> Markup:
+    """A line through (day, value) points, with the first and last day and the top value marked."""
+    height, left, right, top, bottom = 240, 48, 16, 16, 36
+    inner_width, inner_height = WIDTH - left - right, height - top - bottom
+    first, last = points[0][0], points[-1][0]
+    span = max((last - first).days, 1)
+    highest = max(max(value for _, value in points), 1)
+
+    def x(day: date) -> float:
+        return round(left + inner_width * (day - first).days / span, 1)
+
+    def y(value: int) -> float:
+        return round(top + inner_height * (1 - value / highest), 1)
+
+    parts = _frame(chart_id, title, description, height)
+    parts += [
+        f'<line class="chart-axis" x1="{left}" y1="{top + inner_height}" '
+        f'x2="{WIDTH - right}" y2="{top + inner_height}"/>',
+        f'<line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{top + inner_height}"/>',
+        f'<text class="chart-value" x="{left - 8}" y="{top + 5}" text-anchor="end">'
+        f"{highest}</text>",
+        f'<text class="chart-value" x="{left - 8}" y="{top + inner_height}" '
+        'text-anchor="end">0</text>',
+        f'<text class="chart-label" x="{left}" y="{height - 10}">{first:%-d %b}</text>',
+        f'<text class="chart-label" x="{WIDTH - right}" y="{height - 10}" text-anchor="end">'
+        f"{last:%-d %b}</text>",
+        '<polyline class="chart-line" points="'
+        + " ".join(f"{x(day)},{y(value)}" for day, value in points)
+        + '"/>',
+    ]
+    for day, value in points:
+        parts.append(
+            f'<circle class="chart-point" cx="{x(day)}" cy="{y(value)}" r="3.5">'
+            f"<title>{day:%-d %b %Y}: {value}</title></circle>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
