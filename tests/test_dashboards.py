@@ -1,0 +1,297 @@
+"""Teacher dashboards: the grid, summaries, exports, analysis and charts from known attempts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import event, func, select
+
+from student_portal import catalog
+from student_portal.extensions import db
+from student_portal.models import QuizAnswer, QuizAttempt
+from student_portal.progress import complete_lesson, grade_attempt, start_lesson
+from student_portal.reports import cohort_grid
+from tests.factories import make_cohort, make_student, make_teacher
+
+WRONG = {"q-single": ["b"], "q-multi": ["a"], "q-story": ["keep", "tell", "report"]}  # 1 of 4
+HALF = {"q-single": ["a"], "q-multi": ["a"], "q-story": ["keep", "tell", "report"]}  # 2 of 4
+RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "q-story": ["tell", "report"]}  # 4 of 4
+
+
+def attempt(student, responses, key):
+    lesson = catalog().get("01-first-steps")
+    return grade_attempt(student, lesson, responses, key)
+
+
+@pytest.fixture
+def classroom(app):
+    """Known progress: Ana passed on her 2nd try, Ben failed twice, Cy has done nothing, Dee
+    (a leader) has opened lesson 2. A student of another teacher's cohort is never shown."""
+    with app.app_context():
+        teacher = make_teacher("teacher-a")
+        cohort = make_cohort(teacher, "Period 3")
+        ana = make_student(cohort, "ana")
+        ben = make_student(cohort, "ben")
+        make_student(cohort, "cy")
+        dee = make_student(cohort, "dee", leader=True)
+        stranger = make_student(make_cohort(make_teacher("teacher-b"), "Other"), "stranger")
+        complete_lesson(ana, "01-first-steps")
+        attempt(ana, WRONG, "ana-1")
+        attempt(ana, RIGHT, "ana-2")
+        complete_lesson(ben, "01-first-steps")
+        attempt(ben, WRONG, "ben-1")
+        attempt(ben, HALF, "ben-2")
+        start_lesson(dee, "02-second-look")
+        attempt(stranger, RIGHT, "stranger-1")
+        return {"cohort": cohort.id, "ana": ana.id, "ben": ben.id}
+
+
+def signed_in(app, username="teacher-a"):
+    client = app.test_client()
+    client.post("/sign-in", data={"username": username, "password": "correct-horse-9"})
+    return client
+
+
+def test_grid_cells_and_summaries_from_known_attempts(app, classroom):
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        grid = cohort_grid(db.session.get(Cohort, classroom["cohort"]), catalog().lessons)
+    cells = {
+        row.user.username: [(c.status, c.best_percent, c.attempts) for c in row.cells]
+        for row in grid.rows
+    }
+    assert cells == {
+        "ana": [("quiz passed", 100, 2), ("not started", None, 0)],
+        "ben": [("completed", 50, 2), ("not started", None, 0)],
+        "cy": [("not started", None, 0), ("not started", None, 0)],
+        "dee": [("not started", None, 0), ("in progress", None, 0)],
+    }
+    first, second = grid.summaries
+    assert (first.percent_completed, first.percent_passed, first.median_best) == (50, 25, 75)
+    assert (second.percent_completed, second.percent_passed, second.median_best) == (0, 0, None)
+    assert [row.user.username for row in grid.rows if row.needs_help] == ["ben"]
+
+
+def test_dashboard_page_shows_the_grid_with_words_not_only_colour(app, classroom):
+    page = (
+        signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress").get_data(as_text=True)
+    )
+    assert "✔</span> Passed" in page and "best 100% · 2 tries" in page
+    assert "best 50% · 2 tries" in page and "Needs help" in page
+    assert "50% read" in page and "25% passed" in page and "median best 75%" in page
+    assert "stranger" not in page
+    assert 'role="img"' in page and '<title id="completion-chart-title">' in page
+    assert "The figures behind the charts" in page
+
+
+@pytest.mark.parametrize(
+    "query, shown, hidden",
+    [
+        ("show=needs-help", ["ben"], ["ana", "cy", "dee"]),
+        ("show=not-started", ["cy"], ["ana", "ben", "dee"]),
+        ("show=nonsense", ["ana", "ben", "cy", "dee"], []),
+    ],
+)
+def test_filters(app, classroom, query, shown, hidden):
+    page = (
+        signed_in(app)
+        .get(f"/teach/cohorts/{classroom['cohort']}/progress?{query}")
+        .get_data(as_text=True)
+    )
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert all(f">{name}</a>" in body for name in shown)
+    assert not any(f">{name}</a>" in body for name in hidden)
+
+
+def test_sort_by_progress_puts_the_furthest_first(app, classroom):
+    page = (
+        signed_in(app)
+        .get(f"/teach/cohorts/{classroom['cohort']}/progress?sort=progress")
+        .get_data(as_text=True)
+    )
+    body = page.split("<tbody>")[1]
+    order = sorted(["ana", "ben", "cy", "dee"], key=lambda name: body.index(f">{name}</a>"))
+    assert order[:2] == ["ana", "ben"]
+
+
+def read_csv(response):
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_grid_csv_has_the_numbers_the_screen_shows(app, classroom):
+    rows = read_csv(signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress.csv"))
+    header, body = rows[0], rows[1:]
+    assert header[:7] == [
+        "Student",
+        "Username",
+        "Role",
+        "Lessons read",
+        "Quizzes passed",
+        "Needs help",
+        "Last active (UTC)",
+    ]
+    assert header[7:10] == [
+        "First steps: status",
+        "First steps: best score %",
+        "First steps: attempts",
+    ]
+    by_user = {row[1]: row for row in body}
+    assert set(by_user) == {"ana", "ben", "cy", "dee"}
+    assert by_user["ana"][3:6] + by_user["ana"][7:10] == ["1", "1", "no", "quiz passed", "100", "2"]
+    assert by_user["ben"][3:6] + by_user["ben"][7:10] == ["1", "0", "yes", "completed", "50", "2"]
+    assert by_user["dee"][2] == "student leader" and by_user["dee"][10] == "in progress"
+
+
+def test_csv_neutralises_formulas(app, classroom):
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        cohort = db.session.get(Cohort, classroom["cohort"])
+        for name in ('=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)"):
+            student = make_student(cohort)
+            student.display_name = name
+        db.session.commit()
+    rows = read_csv(signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress.csv"))
+    names = [row[0] for row in rows[1:]]
+    for name in ('\'=HYPERLINK("http://x")', "'+1+2", "'-3", "'@SUM(A1)"):
+        assert name in names
+
+
+def test_answers_csv_has_one_row_per_answer_with_the_question(app, classroom):
+    rows = read_csv(signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/attempts.csv"))
+    with app.app_context():
+        members_answers = db.session.scalar(
+            select(func.count(QuizAnswer.id))
+            .join(QuizAttempt)
+            .where(QuizAttempt.user_id.in_([classroom["ana"], classroom["ben"]]))
+        )
+    assert len(rows) - 1 == members_answers == 2 * (1 + 1 + 3) + (1 + 2 + 2) + (1 + 1 + 3)
+    assert "Who should you tell?" in {row[9] for row in rows[1:]}
+    assert all(row[1] in {"ana", "ben"} for row in rows[1:])
+
+
+def test_lesson_analysis_first_and_best_attempts(app, classroom):
+    client = signed_in(app)
+    first = client.get(f"/teach/cohorts/{classroom['cohort']}/lessons/01-first-steps").get_data(
+        as_text=True
+    )
+    assert "2 students have taken this quiz" in first
+    assert "0% got full marks (0 of 2)" in first  # both missed the single question first time
+    assert "2×</strong> Keep the secret" in first  # the unsafe choice made most
+    best = client.get(
+        f"/teach/cohorts/{classroom['cohort']}/lessons/01-first-steps?basis=best"
+    ).get_data(as_text=True)
+    assert "100% got full marks (2 of 2)" in best  # the single question, on best attempts
+    assert best.index("50% got full marks (1 of 2)") < best.index(
+        "100% got full marks"
+    )  # most missed first
+
+
+def test_student_detail_shows_attempts_and_answers(app, classroom):
+    page = (
+        signed_in(app)
+        .get(f"/teach/cohorts/{classroom['cohort']}/students/{classroom['ana']}")
+        .get_data(as_text=True)
+    )
+    assert "4 / 4" in page and "1 / 4" in page
+    assert "Keep the secret" in page and "not safe" in page
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("teacher-b", 404), ("ana", 403), ("dee", 403), (None, 302)],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "progress",
+        "progress/print",
+        "progress.csv",
+        "attempts.csv",
+        "lessons/01-first-steps",
+        "students/{ana}",
+    ],
+)
+def test_only_the_cohorts_teacher_sees_its_dashboards(app, classroom, who, status, path):
+    client = signed_in(app, who) if who else app.test_client()
+    url = f"/teach/cohorts/{classroom['cohort']}/" + path.format(**classroom)
+    response = client.get(url)
+    assert response.status_code == status
+    assert "ben" not in response.get_data(as_text=True)
+
+
+def test_a_student_of_another_cohort_is_not_found_through_this_one(app, classroom):
+    with app.app_context():
+        from student_portal.models import User
+
+        stranger = db.session.scalar(select(User.id).where(User.username == "stranger"))
+    assert (
+        signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/students/{stranger}").status_code
+        == 404
+    )
+
+
+def test_home_shows_each_cohort_with_its_figures(app, classroom):
+    page = signed_in(app).get("/teach/").get_data(as_text=True)
+    assert "<dt>Members</dt><dd>4</dd>" in page
+    assert "<dt>Lessons read</dt><dd>25%</dd>" in page  # 2 read of 4 students × 2 lessons
+    assert "<dt>Active in the last 7 days</dt><dd>3</dd>" in page
+    assert "<dt>Need help with a quiz</dt><dd>1</dd>" in page
+
+
+# --- The number of queries does not grow with the cohort ------------------------------------
+
+
+def build_cohort(app, size: int) -> int:
+    with app.app_context():
+        cohort = make_cohort(make_teacher(f"owner-{size}"), f"Size {size}")
+        for number in range(size):
+            student = make_student(cohort, f"s{size}-{number}")
+            complete_lesson(student, "01-first-steps")
+            attempt(student, RIGHT if number % 2 else WRONG, f"k{size}-{number}")
+        return cohort.id
+
+
+def count_queries(app, client, url) -> int:
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith(
+            ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+        ):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "progress",
+        "progress.csv",
+        "attempts.csv",
+        "lessons/01-first-steps",
+        "lessons/01-first-steps?basis=best",
+    ],
+)
+def test_query_count_is_the_same_for_5_and_200_students(app, path):
+    small, large = build_cohort(app, 5), build_cohort(app, 200)
+    counts = []
+    for size, cohort_id in ((5, small), (200, large)):
+        client = signed_in(app, f"owner-{size}")
+        counts.append(count_queries(app, client, f"/teach/cohorts/{cohort_id}/{path}"))
+    assert counts[0] == counts[1], counts
