@@ -41,6 +41,7 @@ from ..reports import (
     student_attempts,
     teacher_overview,
 )
+from .cells import row_cells_html
 from .forms import (
     CohortForm,
     JoinCodeForm,
@@ -50,6 +51,7 @@ from .forms import (
 )
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
+bp.add_app_template_global(row_cells_html)
 
 
 @bp.app_context_processor
