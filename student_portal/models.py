@@ -179,7 +179,12 @@ class QuizDraft(db.Model):
 
 HELP_MESSAGE_MAX = 500
 SENT, SEEN, CLOSED = "sent", "seen", "closed"
-IN_PERSON, NO_PREFERENCE = "in-person", "no-preference"
+IN_PERSON, NOT_FAMILY, NO_PREFERENCE = "in-person", "not-family", "no-preference"
+CONTACT_PREFERENCES = {
+    IN_PERSON: "Talk to me in private at school",
+    NOT_FAMILY: "Talk to me at school, and please don't contact my family about this",
+    NO_PREFERENCE: "Any way is fine",
+}
 
 
 class HelpRequest(db.Model):

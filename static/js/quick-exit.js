@@ -3,6 +3,7 @@
 // Without JavaScript the button is a plain link to the same site.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js"); // shows hints that need JavaScript
   var link = document.querySelector("[data-quick-exit]");
   if (!link) {
     return;

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import PortalForm, strip_text
-from ..models import HELP_MESSAGE_MAX, IN_PERSON, NO_PREFERENCE
+from ..models import CONTACT_PREFERENCES, HELP_MESSAGE_MAX, IN_PERSON
 
 
 class TalkForm(PortalForm):
@@ -22,14 +22,11 @@ class TalkForm(PortalForm):
             Optional(),
             Length(max=HELP_MESSAGE_MAX, message=f"Use at most {HELP_MESSAGE_MAX} characters."),
         ],
-        render_kw={"rows": 4, "maxlength": HELP_MESSAGE_MAX},
+        render_kw={"rows": 4},
     )
     contact = RadioField(
         "How would you like them to reach you?",
-        choices=[
-            SelectChoice(IN_PERSON, "In person at school"),
-            SelectChoice(NO_PREFERENCE, "No preference"),
-        ],
-        default=NO_PREFERENCE,
+        choices=[SelectChoice(value, label) for value, label in CONTACT_PREFERENCES.items()],
+        default=IN_PERSON,
         validators=[InputRequired("Choose one.")],
     )

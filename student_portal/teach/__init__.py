@@ -23,7 +23,7 @@ from ..cohorts import (
 from ..exports import csv_response
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
-from ..models import LEADER, utcnow
+from ..models import CONTACT_PREFERENCES, LEADER, utcnow
 from ..progress import lesson_statuses
 from ..reports import (
     BEST,
@@ -54,14 +54,6 @@ bp = Blueprint("teach", __name__, url_prefix="/teach")
 bp.add_app_template_global(row_cells_html)
 
 
-@bp.app_context_processor
-def open_help_requests():
-    """The count beside "Help requests" in a teacher's menu (one query, staff pages only)."""
-    if current_user.is_authenticated and current_user.is_staff:
-        return {"open_help_request_count": sum(open_requests_by_cohort(current_user).values())}
-    return {}
-
-
 @bp.route("/")
 @role_required("teacher")
 def home():
@@ -77,7 +69,10 @@ def home():
 @role_required("teacher")
 def help_requests():
     return render_template(
-        "teach/help_requests.html", requests=inbox(current_user), form=ActionForm()
+        "teach/help_requests.html",
+        requests=inbox(current_user),
+        form=ActionForm(),
+        contact_preferences=CONTACT_PREFERENCES,
     )
 
 

@@ -83,3 +83,19 @@ def test_reporting_guide_shows_one_step_at_a_time_without_scripts(browser, live_
     ).is_visible()
     assert page.url.endswith("/help/report#images")
     context.close()
+
+
+def test_guide_answers_leave_no_trail_in_history_and_focus_follows(page):
+    page.goto(f"{page.base}/sign-in")
+    page.goto(f"{page.base}/help/report")
+    page.get_by_role("link", name="No", exact=True).first.click()
+    step = page.locator("#q-images")
+    step.get_by_role("link", name="Yes", exact=True).click()
+    assert page.url.endswith("#images")
+    heading = page.get_by_role(
+        "heading", name="Someone wants pictures, or is threatening to share them"
+    )
+    assert heading.is_visible()
+    assert page.evaluate("document.activeElement.id") == "images-heading"
+    page.go_back()
+    assert page.url == f"{page.base}/sign-in"  # not back through the answers
