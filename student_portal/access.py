@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import ADMIN, STUDENT, TEACHER, Cohort, Membership, User
+from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
 
 
 @login_manager.user_loader
@@ -60,3 +60,19 @@ def membership_in_cohort_or_404(cohort: Cohort, user_id: int) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+def led_cohort_or_404(student: User, cohort_id: int) -> Cohort:
+    """A cohort the student leads (is a leader member of); 404 for anyone else."""
+    cohort = db.session.scalar(
+        select(Cohort)
+        .join(Membership, Membership.cohort_id == Cohort.id)
+        .where(
+            Cohort.id == cohort_id,
+            Membership.user_id == student.id,
+            Membership.role == LEADER,
+        )
+    )
+    if cohort is None:
+        abort(404)
+    return cohort

@@ -295,3 +295,42 @@ def test_query_count_is_the_same_for_5_and_200_students(app, path):
         client = signed_in(app, f"owner-{size}")
         counts.append(count_queries(app, client, f"/teach/cohorts/{cohort_id}/{path}"))
     assert counts[0] == counts[1], counts
+
+
+# --- Student leaders: counts only -----------------------------------------------------------
+
+
+def test_leader_sees_totals_only_in_a_small_group(app, classroom):
+    page = signed_in(app, "dee").get(f"/learn/groups/{classroom['cohort']}").get_data(as_text=True)
+    assert (
+        "<dt>Members</dt><dd>4</dd>" in page
+        and "<dt>Lessons read, all together</dt><dd>2</dd>" in page
+    )
+    assert "fewer than 5 members, so only totals" in page
+    for private in ("ana", "ben", "100%", "50%", "First steps"):
+        assert private not in page
+
+
+def test_leader_sees_per_lesson_counts_without_names_or_scores(app, classroom):
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        cohort = db.session.get(Cohort, classroom["cohort"])
+        make_student(cohort, "eve")
+    page = signed_in(app, "dee").get(f"/learn/groups/{classroom['cohort']}").get_data(as_text=True)
+    assert "First steps</th><td>2 of 5</td>" in page
+    for private in (">ana<", ">ben<", "100%", "50%", "Needs help"):
+        assert private not in page
+
+
+@pytest.mark.parametrize("who, status", [("ana", 404), ("teacher-a", 403), ("stranger", 404)])
+def test_only_leaders_of_the_group_see_its_overview(app, classroom, who, status):
+    assert signed_in(app, who).get(f"/learn/groups/{classroom['cohort']}").status_code == status
+
+
+def test_my_progress_links_leaders_to_their_group(app, classroom):
+    page = signed_in(app, "dee").get("/learn/progress").get_data(as_text=True)
+    assert f'href="/learn/groups/{classroom["cohort"]}"' in page
+    assert "/learn/groups/" not in signed_in(app, "ana").get("/learn/progress").get_data(
+        as_text=True
+    )

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from .. import catalog, lesson_or_404
-from ..access import role_required
+from ..access import led_cohort_or_404, role_required
 from ..cohorts import student_cohorts
 from ..content import InvalidResponse, Lesson
 from ..forms import ActionForm
@@ -28,6 +28,7 @@ from ..progress import (
     start_lesson,
     student_attempt,
 )
+from ..reports import cohort_grid
 from .forms import answer_form
 from .quiz_player import (
     StateError,
@@ -211,4 +212,26 @@ def progress():
         statuses=statuses,
         passed=sum(1 for s in statuses if s.status == PASSED),
         cohorts=student_cohorts(current_user),
+    )
+
+
+# Below this many members, a leader sees totals only: per-lesson counts could point at a person.
+SMALL_GROUP = 5
+
+
+@bp.route("/groups/<id:cohort_id>")
+@role_required("student")
+def group(cohort_id: int):
+    """A student leader's view of their group: completion counts, never names or scores."""
+    cohort = led_cohort_or_404(current_user, cohort_id)
+    grid = cohort_grid(cohort, catalog().lessons)
+    return render_template(
+        "learn/group.html",
+        cohort=cohort,
+        members=grid.member_count,
+        lessons_read=sum(summary.completed for summary in grid.summaries),
+        per_lesson=[(s.lesson, s.completed) for s in grid.summaries]
+        if grid.member_count >= SMALL_GROUP
+        else None,
+        small_group=SMALL_GROUP,
     )
