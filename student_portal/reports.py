@@ -130,12 +130,14 @@ def cohort_grid(cohort: Cohort, lessons: Sequence[Lesson]) -> CohortGrid:
     """Every member × lesson cell, with summaries: three queries whatever the cohort size."""
     slugs = [lesson.slug for lesson in lessons]
     member_ids = select(Membership.user_id).where(Membership.cohort_id == cohort.id)
-    members = db.session.execute(
+    # Core execution (session.connection()) skips ORM row processing: 8,000 rows at 1,000 students.
+    connection = db.session.connection()
+    members = connection.execute(
         select(User.id, User.username, User.display_name, Membership.role)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.cohort_id == cohort.id)
     ).all()
-    progress = db.session.execute(
+    progress = connection.execute(
         select(
             LessonProgress.user_id,
             LessonProgress.lesson_slug,
@@ -143,7 +145,7 @@ def cohort_grid(cohort: Cohort, lessons: Sequence[Lesson]) -> CohortGrid:
             LessonProgress.completed_at,
         ).where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs))
     ).all()
-    attempts = db.session.execute(
+    attempts = connection.execute(
         select(
             QuizAttempt.user_id,
             QuizAttempt.lesson_slug,
