@@ -43,13 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
     _check_help_resources(app)
 
-    from . import auth, help, learn, teach
+    from . import auth, help, lead, learn, teach
     from .cli import register_cli
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(teach.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(lead.bp)
     register_cli(app)
     _register_pages(app)
     return app

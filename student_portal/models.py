@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -205,3 +205,65 @@ class HelpRequest(db.Model):
 
     student: Mapped[User] = relationship(foreign_keys=[student_id])
     cohort: Mapped[Cohort] = relationship()
+
+
+class ClubSession(db.Model):
+    """A club session a leader (or the teacher) runs for a cohort, one lesson step at a time."""
+
+    __table_args__ = (
+        # One live session per cohort.
+        Index(
+            "uq_club_session_live_cohort",
+            "cohort_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    leader_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
+    current_step: Mapped[int] = mapped_column(default=0)  # 0: before you start; n: section n
+    # Bumped on every change followers must see; their polling compares it.
+    version: Mapped[int] = mapped_column(default=1)
+    poll_number: Mapped[int] = mapped_column(default=0)  # the latest poll; responses carry it
+    poll_item_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))  # None: no poll open
+    poll_step_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
+    poll_revealed: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship()
+    leader: Mapped[User] = relationship()
+
+
+class Attendance(db.Model):
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("club_session.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class PollResponse(db.Model):
+    """One choice in a live poll. No user id: `voter` is a keyed hash that only stops a second
+    vote in the same poll, so tallies stay anonymous, also to anyone reading the database."""
+
+    __table_args__ = (UniqueConstraint("session_id", "poll_number", "voter", "choice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("club_session.id", ondelete="CASCADE"), index=True
+    )
+    poll_number: Mapped[int]
+    item_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    step_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
+    choice_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    voter: Mapped[str] = mapped_column(String(64))

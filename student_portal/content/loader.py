@@ -439,6 +439,7 @@ def _load_lesson(
         html=body_html,
         sections=render.split_sections(body_html, title),
         guide_html=guide_html,
+        guide_sections=render.split_sections(guide_html, "Before you start") if guide_html else (),
         quiz=quiz,
     )
     return lesson

@@ -129,6 +129,16 @@ class Lesson:
     sections: tuple[Section, ...]
     guide_html: str
     quiz: Quiz
+    guide_sections: tuple[Section, ...] = ()  # the guide split at its ## headings
+
+    def guide_for(self, title: str) -> Section | None:
+        """The guide's section with the same heading as a lesson section, if any."""
+        wanted = title.strip().lower()
+        return next((s for s in self.guide_sections if s.title.strip().lower() == wanted), None)
+
+    def guide_matching(self, *words: str) -> list[Section]:
+        """Guide sections whose heading mentions any of `words` (e.g. "ground rules")."""
+        return [s for s in self.guide_sections if any(w in s.title.lower() for w in words)]
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import catalog, lesson_or_404
 from ..access import led_cohort_or_404, role_required
+from ..club import (
+    SessionError,
+    current_poll,
+    cutoff,
+    has_joined,
+    has_voted,
+    is_live,
+    is_member,
+    join,
+    leads_a_group,
+    live_sessions_for_member,
+    step_count,
+    vote,
+)
 from ..cohorts import student_cohorts
 from ..content import InvalidResponse, Lesson
+from ..extensions import db
 from ..forms import ActionForm
-from ..models import QuizDraft
+from ..models import ClubSession, Membership, QuizDraft
 from ..progress import (
     PASSED,
     attempt_by_key,
@@ -235,3 +251,104 @@ def group(cohort_id: int):
         else None,
         small_group=SMALL_GROUP,
     )
+
+
+# --- Club sessions, from a student's side ---------------------------------------------------
+
+
+@bp.app_context_processor
+def live_club_sessions():
+    """The "Club session live — join" banner on every page of a signed-in student (one query)."""
+    if current_user.is_authenticated and current_user.is_student:
+        return {
+            "live_club_sessions": live_sessions_for_member(current_user),
+            "leads_a_group": leads_a_group(current_user),
+        }
+    return {}
+
+
+def session_for_member_or_404(session_id: int) -> ClubSession:
+    session = db.session.get(ClubSession, session_id)
+    if session is None or not is_member(current_user, session.cohort_id):
+        abort(404)
+    return session
+
+
+def _follow_context(session: ClubSession) -> dict:
+    lesson = lesson_or_404(session.lesson_slug)
+    step = min(session.current_step, step_count(lesson) - 1)
+    poll = current_poll(session, lesson)
+    return {
+        "mode": "follow",
+        "session": session,
+        "lesson": lesson,
+        "step": step,
+        "section": lesson.sections[step - 1] if step > 0 else None,
+        "poll": poll,
+        "voted": has_voted(session, current_user) if poll else False,
+        "live": is_live(session),
+        "tally": None,
+        "form": ActionForm(),
+    }
+
+
+@bp.route("/sessions/<id:session_id>/join", methods=["POST"])
+@role_required("student")
+def join_session(session_id: int):
+    session = session_for_member_or_404(session_id)
+    if ActionForm().validate_on_submit() and is_live(session):
+        join(session, current_user)
+    return redirect(url_for("learn.follow_session", session_id=session.id))
+
+
+@bp.route("/sessions/<id:session_id>")
+@role_required("student")
+def follow_session(session_id: int):
+    """The student's screen: follows the leader's step (a script polls; a link refreshes)."""
+    session = session_for_member_or_404(session_id)
+    context = _follow_context(session)
+    return render_template(
+        "learn/session.html", joined=has_joined(session, current_user), **context
+    )
+
+
+@bp.route("/sessions/<id:session_id>/stage")
+@role_required("student")
+def session_stage(session_id: int):
+    """The part of the student's screen that changes with the leader's step."""
+    session = session_for_member_or_404(session_id)
+    return render_template("lead/_stage.html", **_follow_context(session))
+
+
+@bp.route("/sessions/<id:session_id>/state.json")
+@role_required("student")
+def session_state(session_id: int):
+    """Cheap to poll: one indexed query (after the sign-in check), no lesson rendering."""
+    row = db.session.execute(
+        select(ClubSession.version, ClubSession.ended_at, ClubSession.started_at)
+        .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
+        .where(ClubSession.id == session_id, Membership.user_id == current_user.id)
+    ).first()
+    if row is None:
+        abort(404)
+    version, ended, started = row
+    live = ended is None and started >= cutoff()
+    return jsonify(version=version, live=live), 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/sessions/<id:session_id>/poll", methods=["POST"])
+@role_required("student")
+def session_vote(session_id: int):
+    session = session_for_member_or_404(session_id)
+    lesson = lesson_or_404(session.lesson_slug)
+    poll = current_poll(session, lesson)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if poll is None or not is_live(session):
+        flash("That poll has closed.", "info")
+    else:
+        try:
+            vote(session, poll, current_user, request.form.getlist("choice"))
+        except SessionError as error:
+            flash(str(error), "warning")
+    return redirect(url_for("learn.follow_session", session_id=session.id))

@@ -1,0 +1,92 @@
+// Club sessions without websockets: a student's (or projector's) screen asks a small JSON
+// endpoint every few seconds and swaps in the new step when the leader moves on; the leader's
+// poll panel refreshes its tallies; a timer ticks; arrow keys move between steps.
+// Without JavaScript every page has a refresh link and plain buttons.
+(function () {
+  "use strict";
+  var EVERY_MS = 3000;
+
+  function get(url, asJson) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      return asJson ? response.json() : response.text();
+    });
+  }
+
+  var follow = document.querySelector("[data-follow]");
+  if (follow) {
+    var version = follow.getAttribute("data-version");
+    var busy = false;
+    window.setInterval(function () {
+      if (busy) {
+        return;
+      }
+      busy = true;
+      get(follow.getAttribute("data-state-url"), true)
+        .then(function (state) {
+          if (String(state.version) === version) {
+            return null;
+          }
+          return get(follow.getAttribute("data-stage-url"), false).then(function (html) {
+            follow.innerHTML = html;
+            version = String(state.version);
+          });
+        })
+        .catch(function () {})
+        .then(function () {
+          busy = false;
+        });
+    }, EVERY_MS);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-refresh-url]"), function (panel) {
+    window.setInterval(function () {
+      if (panel.contains(document.activeElement)) {
+        return; // don't pull a button out from under the keyboard
+      }
+      get(panel.getAttribute("data-refresh-url"), false)
+        .then(function (html) {
+          panel.innerHTML = html;
+        })
+        .catch(function () {});
+    }, EVERY_MS);
+  });
+
+  var timer = document.querySelector("[data-started]");
+  if (timer) {
+    var started = Date.parse(timer.getAttribute("data-started"));
+    var tick = function () {
+      var seconds = Math.max(0, Math.floor((Date.now() - started) / 1000));
+      var minutes = Math.floor(seconds / 60);
+      timer.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
+    };
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  var fullscreen = document.querySelector("[data-fullscreen]");
+  if (fullscreen && document.documentElement.requestFullscreen) {
+    document.documentElement.classList.add("js");
+    fullscreen.addEventListener("click", function () {
+      document.documentElement.requestFullscreen();
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.target.closest && event.target.closest("input, select, textarea, button")) {
+      return;
+    }
+    var target = null;
+    if (event.key === "ArrowRight") {
+      target = document.querySelector("[data-next]");
+    } else if (event.key === "ArrowLeft") {
+      target = document.querySelector("[data-back]");
+    }
+    if (target) {
+      event.preventDefault();
+      target.click();
+    }
+  });
+})();

@@ -1,0 +1,427 @@
+"""Club sessions: a leader takes a cohort through a lesson step by step, with live polls."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from .content import Choice, Item, Lesson, Step
+from .extensions import db
+from .models import (
+    LEADER,
+    Attendance,
+    ClubSession,
+    Cohort,
+    Membership,
+    PollResponse,
+    User,
+    utcnow,
+)
+
+SESSION_HOURS = 3  # a session left open closes itself after this long
+MIN_POLL_ANSWERS = 3  # tallies stay hidden until this many have answered
+
+
+class SessionError(ValueError):
+    """Something about a session that can't be done, with a message for the person."""
+
+
+def cutoff() -> datetime:
+    return utcnow() - timedelta(hours=SESSION_HOURS)
+
+
+def is_live(session: ClubSession) -> bool:
+    return session.ended_at is None and session.started_at >= cutoff()
+
+
+def ended_at(session: ClubSession) -> datetime:
+    """When the session ended, counting an automatic close after SESSION_HOURS."""
+    limit = session.started_at + timedelta(hours=SESSION_HOURS)
+    return min(session.ended_at or limit, limit)
+
+
+# --- Who may run and who may follow ---------------------------------------------------------
+
+
+def can_run(user: User, cohort: Cohort) -> bool:
+    """The cohort's teacher, or one of its student leaders."""
+    if user.is_staff:
+        return cohort.owner_id == user.id
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.cohort_id == cohort.id,
+                Membership.user_id == user.id,
+                Membership.role == LEADER,
+            )
+        )
+        is not None
+    )
+
+
+def led_cohorts(user: User) -> list[Cohort]:
+    """Cohorts the user may run sessions for."""
+    if user.is_staff:
+        query = select(Cohort).where(Cohort.owner_id == user.id)
+    else:
+        query = (
+            select(Cohort)
+            .join(Membership, Membership.cohort_id == Cohort.id)
+            .where(Membership.user_id == user.id, Membership.role == LEADER)
+        )
+    return list(db.session.scalars(query.where(Cohort.archived.is_(False)).order_by(Cohort.name)))
+
+
+def leads_a_group(user: User) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id)
+            .where(Membership.user_id == user.id, Membership.role == LEADER)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def is_member(user: User, cohort_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.cohort_id == cohort_id, Membership.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+# --- Starting, moving, ending ---------------------------------------------------------------
+
+
+def live_session(cohort: Cohort) -> ClubSession | None:
+    return db.session.scalar(
+        select(ClubSession).where(
+            ClubSession.cohort_id == cohort.id,
+            ClubSession.ended_at.is_(None),
+            ClubSession.started_at >= cutoff(),
+        )
+    )
+
+
+def live_sessions_for_member(user: User) -> list[ClubSession]:
+    """Live sessions of the user's cohorts, for the "Club session live — join" banner."""
+    return list(
+        db.session.scalars(
+            select(ClubSession)
+            .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
+            .options(joinedload(ClubSession.cohort))
+            .where(
+                Membership.user_id == user.id,
+                ClubSession.ended_at.is_(None),
+                ClubSession.started_at >= cutoff(),
+            )
+        )
+    )
+
+
+def start_session(cohort: Cohort, leader: User, lesson: Lesson) -> ClubSession:
+    # Sessions left open past SESSION_HOURS are closed now, so they don't block a new one.
+    for stale in db.session.scalars(
+        select(ClubSession).where(
+            ClubSession.cohort_id == cohort.id,
+            ClubSession.ended_at.is_(None),
+            ClubSession.started_at < cutoff(),
+        )
+    ):
+        stale.ended_at = ended_at(stale)
+    db.session.flush()
+    if live_session(cohort) is not None:
+        db.session.rollback()
+        raise SessionError("A session is already live for this group. Join it or end it first.")
+    session = ClubSession(cohort_id=cohort.id, leader_id=leader.id, lesson_slug=lesson.slug)
+    db.session.add(session)
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # two leaders pressed Start at the same moment
+        db.session.rollback()
+        raise SessionError("A session is already live for this group.") from error
+    return session
+
+
+def step_count(lesson: Lesson) -> int:
+    """Steps of a session: 0 is "before you start", then one per lesson section."""
+    return len(lesson.sections) + 1
+
+
+def move_to(session: ClubSession, lesson: Lesson, step: int) -> None:
+    session.current_step = max(0, min(step, step_count(lesson) - 1))
+    session.poll_item_id = session.poll_step_id = None  # a new step closes the poll
+    session.version += 1
+    db.session.commit()
+
+
+def end_session(session: ClubSession) -> None:
+    session.ended_at = utcnow()
+    session.poll_item_id = session.poll_step_id = None
+    session.version += 1
+    db.session.commit()
+
+
+# --- Attendance -----------------------------------------------------------------------------
+
+
+def join(session: ClubSession, user: User) -> None:
+    """Record attendance once, however often the student joins."""
+    exists = db.session.scalar(
+        select(Attendance.id).where(
+            Attendance.session_id == session.id, Attendance.user_id == user.id
+        )
+    )
+    if exists:
+        return
+    db.session.add(Attendance(session_id=session.id, user_id=user.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def has_joined(session: ClubSession, user: User) -> bool:
+    return (
+        db.session.scalar(
+            select(Attendance.id).where(
+                Attendance.session_id == session.id, Attendance.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def attendees(session: ClubSession) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Attendance, Attendance.user_id == User.id)
+            .where(Attendance.session_id == session.id)
+            .order_by(func.lower(func.coalesce(User.display_name, User.username)))
+        )
+    )
+
+
+# --- Polls ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollQuestion:
+    """A quiz item, or one step of a scenario, asked as a poll."""
+
+    item: Item
+    step: Step | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.item.id}/{self.step.id}" if self.step else self.item.id
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        return self.step.choices if self.step else self.item.choices
+
+    @property
+    def multiple(self) -> bool:
+        return self.item.type == "multiple"
+
+    def is_good(self, choice: Choice) -> bool:
+        return choice.safe if self.step else choice.correct
+
+
+def poll_questions(lesson: Lesson) -> list[PollQuestion]:
+    questions = []
+    for item in lesson.quiz.items:
+        if item.type == "scenario":
+            questions += [PollQuestion(item, step) for step in item.steps]
+        else:
+            questions.append(PollQuestion(item, None))
+    return questions
+
+
+def find_poll_question(lesson: Lesson, key: str) -> PollQuestion | None:
+    return next((q for q in poll_questions(lesson) if q.key == key), None)
+
+
+def open_poll(session: ClubSession, question: PollQuestion) -> None:
+    session.poll_number += 1
+    session.poll_item_id = question.item.id
+    session.poll_step_id = question.step.id if question.step else None
+    session.poll_revealed = False
+    session.version += 1
+    db.session.commit()
+
+
+def reveal_poll(session: ClubSession) -> None:
+    session.poll_revealed = True
+    session.version += 1
+    db.session.commit()
+
+
+def close_poll(session: ClubSession) -> None:
+    session.poll_item_id = session.poll_step_id = None
+    session.version += 1
+    db.session.commit()
+
+
+def current_poll(session: ClubSession, lesson: Lesson) -> PollQuestion | None:
+    if session.poll_item_id is None:
+        return None
+    key = session.poll_item_id + (f"/{session.poll_step_id}" if session.poll_step_id else "")
+    return find_poll_question(lesson, key)
+
+
+def _voter(session: ClubSession, user: User) -> str:
+    """A keyed hash: the same for one student in one poll, and reveals nothing about who."""
+    message = f"{session.id}:{session.poll_number}:{user.id}".encode()
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def has_voted(session: ClubSession, user: User) -> bool:
+    return (
+        db.session.scalar(
+            select(PollResponse.id).where(
+                PollResponse.session_id == session.id,
+                PollResponse.poll_number == session.poll_number,
+                PollResponse.voter == _voter(session, user),
+            )
+        )
+        is not None
+    )
+
+
+def vote(
+    session: ClubSession, question: PollQuestion, user: User, choice_ids: Sequence[str]
+) -> None:
+    """Store a student's answer to the open poll; one answer per student per poll."""
+    valid = {choice.id for choice in question.choices}
+    chosen = list(dict.fromkeys(choice_ids))
+    if not chosen or any(choice_id not in valid for choice_id in chosen):
+        raise SessionError("Choose an answer to send.")
+    if not question.multiple and len(chosen) != 1:
+        raise SessionError("Choose one answer.")
+    if has_voted(session, user):
+        raise SessionError("You already answered this poll.")
+    voter = _voter(session, user)
+    db.session.add_all(
+        PollResponse(
+            session_id=session.id,
+            poll_number=session.poll_number,
+            item_id=question.item.id,
+            step_id=question.step.id if question.step else None,
+            choice_id=choice_id,
+            voter=voter,
+        )
+        for choice_id in chosen
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SessionError("You already answered this poll.") from error
+
+
+@dataclass(frozen=True)
+class Tally:
+    question: PollQuestion
+    respondents: int
+    counts: tuple[tuple[Choice, int], ...]
+
+    @property
+    def visible(self) -> bool:
+        return self.respondents >= MIN_POLL_ANSWERS
+
+
+def tally(session: ClubSession, question: PollQuestion, poll_number: int | None = None) -> Tally:
+    """Counts per choice for one poll (two queries); never who chose what."""
+    number = session.poll_number if poll_number is None else poll_number
+    where = (PollResponse.session_id == session.id, PollResponse.poll_number == number)
+    respondents = db.session.scalar(
+        select(func.count(func.distinct(PollResponse.voter))).where(*where)
+    )
+    counts = dict(
+        db.session.execute(
+            select(PollResponse.choice_id, func.count(PollResponse.id))
+            .where(*where)
+            .group_by(PollResponse.choice_id)
+        ).all()
+    )
+    return Tally(question, respondents, tuple((c, counts.get(c.id, 0)) for c in question.choices))
+
+
+def past_polls(session: ClubSession, lesson: Lesson) -> list[Tally]:
+    """Every poll of a session with its counts (two queries), for the summary."""
+    rows = db.session.execute(
+        select(
+            PollResponse.poll_number,
+            PollResponse.item_id,
+            PollResponse.step_id,
+            PollResponse.choice_id,
+            func.count(PollResponse.id),
+        )
+        .where(PollResponse.session_id == session.id)
+        .group_by(
+            PollResponse.poll_number,
+            PollResponse.item_id,
+            PollResponse.step_id,
+            PollResponse.choice_id,
+        )
+        .order_by(PollResponse.poll_number)
+    ).all()
+    respondents = dict(
+        db.session.execute(
+            select(PollResponse.poll_number, func.count(func.distinct(PollResponse.voter)))
+            .where(PollResponse.session_id == session.id)
+            .group_by(PollResponse.poll_number)
+        ).all()
+    )
+    polls: dict[int, tuple[str, dict[str, int]]] = {}
+    for number, item_id, step_id, choice_id, count in rows:
+        key = item_id + (f"/{step_id}" if step_id else "")
+        polls.setdefault(number, (key, {}))[1][choice_id] = count
+    tallies = []
+    for number, (key, counts) in polls.items():
+        question = find_poll_question(lesson, key)
+        if question is not None:
+            tallies.append(
+                Tally(
+                    question,
+                    respondents.get(number, 0),
+                    tuple((c, counts.get(c.id, 0)) for c in question.choices),
+                )
+            )
+    return tallies
+
+
+# --- History --------------------------------------------------------------------------------
+
+
+def sessions_of_cohort(cohort: Cohort) -> list[tuple[ClubSession, int]]:
+    """The cohort's sessions, newest first, with attendance counts (one query)."""
+    rows = db.session.execute(
+        select(ClubSession, func.count(Attendance.id))
+        .outerjoin(Attendance, Attendance.session_id == ClubSession.id)
+        .where(ClubSession.cohort_id == cohort.id)
+        .group_by(ClubSession.id)
+        .order_by(ClubSession.started_at.desc(), ClubSession.id.desc())
+    )
+    return [(session, count) for session, count in rows]
+
+
+def attendance_count(session: ClubSession) -> int:
+    return db.session.scalar(
+        select(func.count(Attendance.id)).where(Attendance.session_id == session.id)
+    )

@@ -1,0 +1,266 @@
+"""Club sessions: a leader runs a lesson step by step; members follow, answer polls, attend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, inspect, select
+
+from student_portal.extensions import db
+from student_portal.models import Attendance, ClubSession, PollResponse, QuizAttempt, utcnow
+from tests.factories import PASSWORD, make_student
+
+LESSON = "01-first-steps"
+
+
+def client_for(app, username):
+    client = app.test_client()
+    assert (
+        client.post("/sign-in", data={"username": username, "password": PASSWORD}).status_code
+        == 302
+    )
+    return client
+
+
+def start(client, school, lesson=LESSON):
+    return client.post(f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson})
+
+
+def live_session_id(app, school):
+    with app.app_context():
+        return db.session.scalar(
+            select(ClubSession.id).where(
+                ClubSession.cohort_id == school["cohort"], ClubSession.ended_at.is_(None)
+            )
+        )
+
+
+def state(client, session_id):
+    return client.get(f"/learn/sessions/{session_id}/state.json").get_json()
+
+
+@pytest.fixture
+def crowd(app, school):
+    """A third member, so three students can answer a poll."""
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        make_student(db.session.get(Cohort, school["cohort"]), "student-three")
+    return school
+
+
+def test_a_whole_session(app, crowd):
+    school = crowd
+    leader = client_for(app, "leader-one")
+    response = start(leader, school)
+    assert response.status_code == 302 and "/lead/sessions/" in response.headers["Location"]
+    session_id = live_session_id(app, school)
+    run = leader.get(f"/lead/sessions/{session_id}").get_data(as_text=True)
+    assert "Before you start: First steps" in run
+    assert "Talks about pretend situations for the test suite." in run  # the content note
+    assert "If someone tells you something" in run and "Get the teacher straight away" in run
+
+    students = [client_for(app, name) for name in ("student-one", "student-two", "student-three")]
+    banner = students[0].get("/learn/").get_data(as_text=True)
+    assert "Club session live" in banner and f"/learn/sessions/{session_id}" in banner
+    for student in students:
+        student.post(f"/learn/sessions/{session_id}/join")
+    page = students[0].get(f"/learn/sessions/{session_id}").get_data(as_text=True)
+    assert "Getting started" in page and "Welcome: First steps" in page
+
+    before = state(students[0], session_id)["version"]
+    leader.post(f"/lead/sessions/{session_id}/step/1")
+    leader.post(f"/lead/sessions/{session_id}/step/2")
+    assert state(students[0], session_id)["version"] > before
+    stage = students[0].get(f"/learn/sessions/{session_id}/stage").get_data(as_text=True)
+    assert "Noticing signs" in stage and "Step 2 of 3" in stage
+    run = leader.get(f"/lead/sessions/{session_id}").get_data(as_text=True)
+    assert "Ask: what does a safe friend do?" in run  # the guide beside the step
+
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    follow = students[0].get(f"/learn/sessions/{session_id}").get_data(as_text=True)
+    assert "Who should you tell?" in follow and "Send my answer" in follow
+    assert "Yes: a trusted adult can help." not in follow  # feedback waits for the reveal
+
+    students[0].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
+    students[1].post(f"/learn/sessions/{session_id}/poll", data={"choice": "b"})
+    panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
+    assert "2 answered so far" in panel and "Counts show once 3 have answered" in panel
+    assert 'class="tally-count"' not in panel
+    students[2].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
+    panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
+    assert "3 answered." in panel
+    assert '<span class="tally-count">2</span> A trusted adult' in panel
+    assert '<span class="tally-count">1</span> Nobody' in panel
+    assert "student-one" not in panel and "student-two" not in panel  # never who chose what
+
+    leader.post(f"/lead/sessions/{session_id}/poll/reveal")
+    revealed = students[1].get(f"/learn/sessions/{session_id}/stage").get_data(as_text=True)
+    assert "Yes: a trusted adult can help." in revealed
+    assert "Keeping it secret leaves you alone with it." in revealed
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0  # polls aren't attempts
+    with app.app_context():
+        assert "user_id" not in {c["name"] for c in inspect(db.engine).get_columns("poll_response")}
+
+    assert leader.get(f"/lead/sessions/{session_id}/end").status_code == 200
+    response = leader.post(f"/lead/sessions/{session_id}/end")
+    assert response.status_code == 302
+    summary = leader.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Attended</dt><dd>3</dd>" in summary and "Time taken" in summary
+    assert "student-one" not in summary  # a leader sees a count, not names
+    assert "3 answered." in summary
+    assert state(students[0], session_id)["live"] is False
+    assert "This session has ended" in students[0].get(f"/learn/sessions/{session_id}").get_data(
+        as_text=True
+    )
+
+    teacher = client_for(app, "teacher-a")
+    names = teacher.get(f"/lead/sessions/{session_id}/summary").get_data(as_text=True)
+    assert "Who attended" in names and "student-one" in names and "student-three" in names
+    history = teacher.get(f"/lead/cohorts/{school['cohort']}").get_data(as_text=True)
+    assert "First steps" in history and "Summary" in history
+
+
+def test_joining_twice_records_attendance_once(app, school):
+    start(client_for(app, "leader-one"), school)
+    session_id = live_session_id(app, school)
+    student = client_for(app, "student-one")
+    student.post(f"/learn/sessions/{session_id}/join")
+    student.post(f"/learn/sessions/{session_id}/join")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attendance.id))) == 1
+
+
+def test_a_late_joiner_lands_on_the_current_step(app, school):
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/step/3")
+    late = client_for(app, "student-two")
+    late.post(f"/learn/sessions/{session_id}/join")
+    page = late.get(f"/learn/sessions/{session_id}").get_data(as_text=True)
+    assert "Step 3 of 3" in page and "Who to tell" in page
+
+
+def test_one_answer_per_student_per_poll(app, school):
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-story/start"})
+    student = client_for(app, "student-one")
+    student.post(f"/learn/sessions/{session_id}/join")
+    student.post(f"/learn/sessions/{session_id}/poll", data={"choice": "tell"})
+    again = student.post(
+        f"/learn/sessions/{session_id}/poll", data={"choice": "keep"}, follow_redirects=True
+    )
+    assert "You already answered this poll." in again.get_data(as_text=True)
+    bogus = student.post(
+        f"/learn/sessions/{session_id}/poll", data={"choice": "<script>"}, follow_redirects=True
+    )
+    assert bogus.status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(PollResponse.choice_id)).all() == ["tell"]
+
+
+def test_one_live_session_per_cohort(app, school):
+    start(client_for(app, "leader-one"), school)
+    page = start(client_for(app, "teacher-a"), school).get_data(as_text=True)
+    assert "A session is live" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ClubSession.id))) == 1
+
+
+def test_a_session_left_open_closes_itself(app, school):
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    with app.app_context():
+        session = db.session.get(ClubSession, session_id)
+        session.started_at = utcnow() - timedelta(hours=4)
+        db.session.commit()
+    student = client_for(app, "student-one")
+    assert "Club session live" not in student.get("/learn/").get_data(as_text=True)
+    assert state(student, session_id)["live"] is False
+    response = leader.get(f"/lead/sessions/{session_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/summary")
+    assert "Time taken" in leader.get(f"/lead/sessions/{session_id}/summary").get_data(as_text=True)
+    assert start(leader, school).status_code == 302  # a new one can start
+    with app.app_context():
+        old = db.session.get(ClubSession, session_id)
+        assert old.ended_at is not None
+
+
+def test_the_teacher_can_run_a_session_too(app, school):
+    teacher = client_for(app, "teacher-a")
+    assert start(teacher, school).status_code == 302
+    assert live_session_id(app, school) is not None
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("student-one", 404), ("teacher-b", 404), ("student-other", 404)],
+)
+def test_only_leaders_and_the_teacher_run_sessions(app, school, who, status):
+    client = client_for(app, who)
+    assert client.get(f"/lead/cohorts/{school['cohort']}").status_code == status
+    assert start(client, school).status_code == status
+    assert live_session_id(app, school) is None
+
+
+def test_running_pages_refuse_everyone_but_runners(app, school):
+    start(client_for(app, "leader-one"), school)
+    session_id = live_session_id(app, school)
+    student = client_for(app, "student-one")
+    for url in ("", "/summary", "/project", "/poll-panel", "/state.json", "/end"):
+        assert student.get(f"/lead/sessions/{session_id}{url}").status_code == 404
+    assert student.post(f"/lead/sessions/{session_id}/step/2").status_code == 404
+    assert client_for(app, "teacher-b").get(f"/lead/sessions/{session_id}").status_code == 404
+    assert app.test_client().get(f"/lead/sessions/{session_id}").status_code == 302
+    assert client_for(app, "student-one").get("/lead/").status_code == 403
+
+
+def test_only_members_follow_a_session(app, school):
+    start(client_for(app, "leader-one"), school)
+    session_id = live_session_id(app, school)
+    outsider = client_for(app, "student-other")
+    assert outsider.get(f"/learn/sessions/{session_id}").status_code == 404
+    assert outsider.get(f"/learn/sessions/{session_id}/state.json").status_code == 404
+    assert outsider.post(f"/learn/sessions/{session_id}/join").status_code == 404
+    assert "Club session live" not in outsider.get("/learn/").get_data(as_text=True)
+    assert client_for(app, "teacher-b").get(f"/learn/sessions/{session_id}").status_code == 403
+
+
+def test_leader_pages_show_no_scores_or_help_requests(app, school):
+    student = client_for(app, "student-one")
+    student.post(
+        "/help/talk",
+        data={"cohort": school["cohort"], "message": "private", "contact": "in-person"},
+    )
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    run = leader.get(f"/lead/sessions/{session_id}").get_data(as_text=True)
+    assert "private" not in run and "%" not in run.split("<main")[1].split("</main>")[0]
+
+
+def test_the_state_endpoint_is_cheap(app, school):
+    start(client_for(app, "leader-one"), school)
+    session_id = live_session_id(app, school)
+    student = client_for(app, "student-one")
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert student.get(f"/learn/sessions/{session_id}/state.json").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) <= 2, statements  # the signed-in user, then the session state
