@@ -162,6 +162,43 @@ def _create_demo_school(lessons) -> None:
                     _demo_responses(lesson.quiz, safe=True),
                     _demo_key(person, lesson, "second"),
                 )
+    _demo_club_session(cohort, leader, [student for student, _ in students], first)
+
+
+def _demo_club_session(cohort, leader, students, lesson) -> None:
+    """A club session the leader ran two days ago, with attendance and one answered poll."""
+    from datetime import timedelta
+
+    from .club import poll_questions, voter_key
+    from .models import Attendance, ClubSession, PollResponse, utcnow
+
+    started = utcnow() - timedelta(days=2)
+    session = ClubSession(
+        cohort_id=cohort.id,
+        leader_id=leader.id,
+        lesson_slug=lesson.slug,
+        current_step=len(lesson.sections),
+        poll_number=1,
+        started_at=started,
+        ended_at=started + timedelta(minutes=27),
+    )
+    db.session.add(session)
+    db.session.flush()
+    question = poll_questions(lesson)[0]
+    for index, student in enumerate(students[:4]):
+        db.session.add(Attendance(session_id=session.id, user_id=student.id, joined_at=started))
+        choice = question.choices[0 if index % 3 else -1]
+        db.session.add(
+            PollResponse(
+                session_id=session.id,
+                poll_number=1,
+                item_id=question.item.id,
+                step_id=question.step.id if question.step else None,
+                choice_id=choice.id,
+                voter=voter_key(session, student),
+            )
+        )
+    db.session.commit()
 
 
 def _demo_key(person: User, lesson, label) -> str:

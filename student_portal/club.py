@@ -283,7 +283,7 @@ def current_poll(session: ClubSession, lesson: Lesson) -> PollQuestion | None:
     return find_poll_question(lesson, key)
 
 
-def _voter(session: ClubSession, user: User) -> str:
+def voter_key(session: ClubSession, user: User) -> str:
     """A keyed hash: the same for one student in one poll, and reveals nothing about who."""
     message = f"{session.id}:{session.poll_number}:{user.id}".encode()
     key = current_app.config["SECRET_KEY"].encode()
@@ -296,7 +296,7 @@ def has_voted(session: ClubSession, user: User) -> bool:
             select(PollResponse.id).where(
                 PollResponse.session_id == session.id,
                 PollResponse.poll_number == session.poll_number,
-                PollResponse.voter == _voter(session, user),
+                PollResponse.voter == voter_key(session, user),
             )
         )
         is not None
@@ -315,7 +315,7 @@ def vote(
         raise SessionError("Choose one answer.")
     if has_voted(session, user):
         raise SessionError("You already answered this poll.")
-    voter = _voter(session, user)
+    voter = voter_key(session, user)
     db.session.add_all(
         PollResponse(
             session_id=session.id,
