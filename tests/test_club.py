@@ -264,3 +264,25 @@ def test_the_state_endpoint_is_cheap(app, school):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(statements) <= 2, statements  # the signed-in user, then the session state
+
+
+def test_projector_shows_counts_only_after_reveal_and_from_three_answers(app, crowd):
+    school = crowd
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    voters = [client_for(app, name) for name in ("student-one", "student-two", "student-three")]
+    voters[0].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
+    leader.post(f"/lead/sessions/{session_id}/poll/reveal")
+    projector = leader.get(f"/lead/sessions/{session_id}/project").get_data(as_text=True)
+    assert "Yes: a trusted adult can help." in projector and "chosen" not in projector
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})  # ask again
+    for voter, choice in zip(voters, "aab", strict=True):
+        voter.post(f"/learn/sessions/{session_id}/poll", data={"choice": choice})
+    stage = leader.get(f"/lead/sessions/{session_id}/project/stage").get_data(as_text=True)
+    assert "chosen" not in stage  # not yet revealed
+    leader.post(f"/lead/sessions/{session_id}/poll/reveal")
+    stage = leader.get(f"/lead/sessions/{session_id}/project/stage").get_data(as_text=True)
+    assert "chosen 2×" in stage and "chosen 1×" in stage
+    assert "student-one" not in stage

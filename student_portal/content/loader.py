@@ -620,14 +620,7 @@ def _load_quiz(path: Path, known: _KnownContacts | None, problems: list[Problem]
         id_lines: dict[str, int | None] = {}
         for index, raw in enumerate(raw_items):
             table = toml_map.table("item", index)
-            item_id = raw.get("id")
-            if isinstance(item_id, str) and item_id in id_lines:
-                report(
-                    table.key_line("id"),
-                    f'duplicate item id "{item_id}" (first used on line {id_lines[item_id]})',
-                )
-            elif isinstance(item_id, str):
-                id_lines[item_id] = table.key_line("id")
+            _unique_id(id_lines, raw, table, "item", report)
             item = _load_item(raw, index, toml_map, report)
             if item is not None:
                 items.append(item)
@@ -717,17 +710,7 @@ def _load_choices(
         choice_where = f"{_label('choice', raw_choice, index)} of {where}"
         fine = _check_fields(raw_choice, CHOICE_FIELDS, choice_where, choice_table, report) and fine
         fine = _check_id(raw_choice, choice_table, report) and fine
-        choice_id = raw_choice.get("id")
-        if isinstance(choice_id, str):
-            if choice_id in id_lines:
-                report(
-                    choice_table.key_line("id"),
-                    f'duplicate choice id "{choice_id}" in {where} '
-                    f"(first used on line {id_lines[choice_id]})",
-                )
-                fine = False
-            else:
-                id_lines[choice_id] = choice_table.key_line("id")
+        fine = _unique_id(id_lines, raw_choice, choice_table, "choice", report, where) and fine
         if fine:
             choices.append(
                 Choice(
@@ -745,6 +728,29 @@ def _load_choices(
         report(table.line, f"multiple {where} has no correct choice; mark at least one correct")
         fine = False
     return tuple(choices) if fine else None
+
+
+def _unique_id(
+    seen: dict[str, int | None],
+    entry: dict[str, Any],
+    table: TomlTable,
+    kind: str,
+    report: Report,
+    where: str | None = None,
+) -> bool:
+    """Remember an entry's id; report a duplicate (and return False) if it was seen before."""
+    entry_id = entry.get("id")
+    if not isinstance(entry_id, str):
+        return True
+    if entry_id in seen:
+        place = f" in {where}" if where else ""
+        report(
+            table.key_line("id"),
+            f'duplicate {kind} id "{entry_id}"{place} (first used on line {seen[entry_id]})',
+        )
+        return False
+    seen[entry_id] = table.key_line("id")
+    return True
 
 
 def _load_steps(
@@ -769,17 +775,7 @@ def _load_steps(
         step_where = f"{_label('step', raw_step, index)} of {where}"
         fine = _check_fields(raw_step, STEP_FIELDS, step_where, step_table, report) and fine
         fine = _check_id(raw_step, step_table, report) and fine
-        step_id = raw_step.get("id")
-        if isinstance(step_id, str):
-            if step_id in step_lines:
-                report(
-                    step_table.key_line("id"),
-                    f'duplicate step id "{step_id}" in {where} '
-                    f"(first used on line {step_lines[step_id]})",
-                )
-                fine = False
-            else:
-                step_lines[step_id] = step_table.key_line("id")
+        fine = _unique_id(step_lines, raw_step, step_table, "step", report, where) and fine
 
     # Choices: fields, ids, next/end; edges of the story graph as (from, to, choice table).
     edges: dict[int, list[tuple[int, bool, TomlTable]]] = {i: [] for i in range(len(raw_steps))}
@@ -810,17 +806,7 @@ def _load_steps(
                 _check_fields(raw_choice, STEP_CHOICE_FIELDS, choice_where, table, report) and fine
             )
             fine = _check_id(raw_choice, table, report) and fine
-            choice_id = raw_choice.get("id")
-            if isinstance(choice_id, str):
-                if choice_id in id_lines:
-                    report(
-                        table.key_line("id"),
-                        f'duplicate choice id "{choice_id}" in {step_where} '
-                        f"(first used on line {id_lines[choice_id]})",
-                    )
-                    fine = False
-                else:
-                    id_lines[choice_id] = table.key_line("id")
+            fine = _unique_id(id_lines, raw_choice, table, "choice", report, step_where) and fine
             has_next = "next" in raw_choice
             ends = raw_choice.get("end") is True
             safe = raw_choice.get("safe") is True

@@ -234,40 +234,34 @@ def summary(session_id: int):
     )
 
 
+def _projector(session_id: int) -> dict:
+    session = session_to_run_or_404(session_id)
+    lesson, step, section, poll = _stage(session)
+    return {
+        "mode": "project",
+        "session": session,
+        "lesson": lesson,
+        "step": step,
+        "section": section,
+        "poll": poll,
+        # The class sees counts only once the leader reveals the answers.
+        "tally": tally(session, poll) if poll and session.poll_revealed else None,
+        "live": is_live(session),
+    }
+
+
 @bp.route("/sessions/<id:session_id>/project")
 @login_required
 def project(session_id: int):
     """Projector mode: the current step in large type, no names."""
-    session = session_to_run_or_404(session_id)
-    lesson, step, section, poll = _stage(session)
-    return render_template(
-        "lead/project.html",
-        session=session,
-        lesson=lesson,
-        step=step,
-        section=section,
-        poll=poll,
-        tally=tally(session, poll) if poll and session.poll_revealed else None,
-        live=is_live(session),
-    )
+    return render_template("lead/project.html", **_projector(session_id))
 
 
 @bp.route("/sessions/<id:session_id>/project/stage")
 @login_required
 def project_stage(session_id: int):
-    session = session_to_run_or_404(session_id)
-    lesson, step, section, poll = _stage(session)
-    return render_template(
-        "lead/_stage.html",
-        mode="project",
-        session=session,
-        lesson=lesson,
-        step=step,
-        section=section,
-        poll=poll,
-        tally=tally(session, poll) if poll and session.poll_revealed else None,
-        live=is_live(session),
-    )
+    """The part of the projector view that follows the leader."""
+    return render_template("lead/_stage.html", **_projector(session_id))
 
 
 @bp.route("/sessions/<id:session_id>/state.json")
