@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -39,7 +40,17 @@ def cutoff() -> datetime:
 
 
 def is_live(session: ClubSession) -> bool:
-    return session.ended_at is None and session.started_at >= cutoff()
+    return live_at(session.ended_at, session.started_at)
+
+
+def live_at(ended: datetime | None, started: datetime) -> bool:
+    """The live rule on plain values, for the state endpoint that loads no objects."""
+    return ended is None and started >= cutoff()
+
+
+def _bump(session: ClubSession) -> None:
+    """Tell followers something changed. In SQL, so two changes at once can't share a number."""
+    session.version = ClubSession.version + 1
 
 
 def ended_at(session: ClubSession) -> datetime:
@@ -124,6 +135,7 @@ def live_sessions_for_member(user: User) -> list[ClubSession]:
             .options(joinedload(ClubSession.cohort))
             .where(
                 Membership.user_id == user.id,
+                Membership.role != LEADER,  # leaders run their group's sessions, not follow them
                 ClubSession.ended_at.is_(None),
                 ClubSession.started_at >= cutoff(),
             )
@@ -162,15 +174,15 @@ def step_count(lesson: Lesson) -> int:
 
 def move_to(session: ClubSession, lesson: Lesson, step: int) -> None:
     session.current_step = max(0, min(step, step_count(lesson) - 1))
-    session.poll_item_id = session.poll_step_id = None  # a new step closes the poll
-    session.version += 1
+    _end_poll(session)  # a new step closes the poll
+    _bump(session)
     db.session.commit()
 
 
 def end_session(session: ClubSession) -> None:
     session.ended_at = utcnow()
-    session.poll_item_id = session.poll_step_id = None
-    session.version += 1
+    _end_poll(session)
+    _bump(session)
     db.session.commit()
 
 
@@ -178,7 +190,9 @@ def end_session(session: ClubSession) -> None:
 
 
 def join(session: ClubSession, user: User) -> None:
-    """Record attendance once, however often the student joins."""
+    """Record attendance once, however often the student joins. Those who run it don't join."""
+    if can_run(user, session.cohort):
+        raise SessionError("You run this session, so you don't join it as a student.")
     exists = db.session.scalar(
         select(Attendance.id).where(
             Attendance.session_id == session.id, Attendance.user_id == user.id
@@ -256,24 +270,58 @@ def find_poll_question(lesson: Lesson, key: str) -> PollQuestion | None:
 
 
 def open_poll(session: ClubSession, question: PollQuestion) -> None:
+    _end_poll(session)
     session.poll_number += 1
     session.poll_item_id = question.item.id
     session.poll_step_id = question.step.id if question.step else None
     session.poll_revealed = False
-    session.version += 1
+    _bump(session)
     db.session.commit()
 
 
 def reveal_poll(session: ClubSession) -> None:
-    session.poll_revealed = True
-    session.version += 1
-    db.session.commit()
+    if session.poll_item_id is not None and not session.poll_revealed:
+        session.poll_revealed = True
+        _bump(session)
+        db.session.commit()
 
 
 def close_poll(session: ClubSession) -> None:
+    if session.poll_item_id is not None:
+        _end_poll(session)
+        _bump(session)
+        db.session.commit()
+
+
+def _end_poll(session: ClubSession) -> None:
+    """Close the open poll and cut the link between its answers and the students who gave them.
+
+    While a poll is open, `voter` is a keyed hash that stops a second answer. Afterwards it is
+    replaced by a random token per voter: the counts stay, and nobody holding the database and
+    the secret key can work out who answered what.
+    """
     session.poll_item_id = session.poll_step_id = None
-    session.version += 1
-    db.session.commit()
+    if not session.poll_number:
+        return
+    voters = db.session.scalars(
+        select(PollResponse.voter)
+        .where(
+            PollResponse.session_id == session.id,
+            PollResponse.poll_number == session.poll_number,
+            PollResponse.voter.like("h:%"),
+        )
+        .distinct()
+    ).all()
+    for voter in voters:
+        db.session.execute(
+            update(PollResponse)
+            .where(
+                PollResponse.session_id == session.id,
+                PollResponse.poll_number == session.poll_number,
+                PollResponse.voter == voter,
+            )
+            .values(voter="r:" + secrets.token_hex(16))
+        )
 
 
 def current_poll(session: ClubSession, lesson: Lesson) -> PollQuestion | None:
@@ -287,7 +335,7 @@ def voter_key(session: ClubSession, user: User) -> str:
     """A keyed hash: the same for one student in one poll, and reveals nothing about who."""
     message = f"{session.id}:{session.poll_number}:{user.id}".encode()
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return "h:" + hmac.new(key, message, hashlib.sha256).hexdigest()[:60]
 
 
 def has_voted(session: ClubSession, user: User) -> bool:
@@ -304,9 +352,24 @@ def has_voted(session: ClubSession, user: User) -> bool:
 
 
 def vote(
-    session: ClubSession, question: PollQuestion, user: User, choice_ids: Sequence[str]
+    session: ClubSession,
+    question: PollQuestion,
+    user: User,
+    choice_ids: Sequence[str],
+    poll_number: int | None,
 ) -> None:
-    """Store a student's answer to the open poll; one answer per student per poll."""
+    """Store a student's answer to the open poll; one answer per student per poll.
+
+    `poll_number` comes from the form, so an answer meant for an earlier poll is refused rather
+    than counted in the new one. Only students who joined answer; runners don't (a leader who
+    knows their own answer would make small tallies easy to read).
+    """
+    if poll_number != session.poll_number or session.poll_revealed:
+        raise SessionError("That poll has moved on. Here is the current one.")
+    if can_run(user, session.cohort):
+        raise SessionError("Leaders don't answer their own polls.")
+    if not has_joined(session, user):
+        raise SessionError("Join the session to answer its polls.")
     valid = {choice.id for choice in question.choices}
     chosen = list(dict.fromkeys(choice_ids))
     if not chosen or any(choice_id not in valid for choice_id in chosen):
@@ -339,27 +402,45 @@ class Tally:
     question: PollQuestion
     respondents: int
     counts: tuple[tuple[Choice, int], ...]
+    counted: int | None = None  # answers the counts include (all of them once the poll is over)
 
     @property
     def visible(self) -> bool:
         return self.respondents >= MIN_POLL_ANSWERS
 
+    @property
+    def shown(self) -> int:
+        return self.respondents if self.counted is None else self.counted
 
-def tally(session: ClubSession, question: PollQuestion, poll_number: int | None = None) -> Tally:
-    """Counts per choice for one poll (two queries); never who chose what."""
-    number = session.poll_number if poll_number is None else poll_number
-    where = (PollResponse.session_id == session.id, PollResponse.poll_number == number)
+
+def tally(session: ClubSession, question: PollQuestion) -> Tally:
+    """Counts per choice for the open poll (two queries); never who chose what.
+
+    While the poll is open, counts move in steps of MIN_POLL_ANSWERS answers (the first 3, then
+    the first 6, ...), so a leader watching the room can't tell what the latest person chose.
+    """
+    where = (PollResponse.session_id == session.id, PollResponse.poll_number == session.poll_number)
     respondents = db.session.scalar(
         select(func.count(func.distinct(PollResponse.voter))).where(*where)
+    )
+    counted = respondents - respondents % MIN_POLL_ANSWERS
+    first_voters = (
+        select(PollResponse.voter)
+        .where(*where)
+        .group_by(PollResponse.voter)
+        .order_by(func.min(PollResponse.id))
+        .limit(counted)
     )
     counts = dict(
         db.session.execute(
             select(PollResponse.choice_id, func.count(PollResponse.id))
-            .where(*where)
+            .where(*where, PollResponse.voter.in_(first_voters))
             .group_by(PollResponse.choice_id)
         ).all()
     )
-    return Tally(question, respondents, tuple((c, counts.get(c.id, 0)) for c in question.choices))
+    return Tally(
+        question, respondents, tuple((c, counts.get(c.id, 0)) for c in question.choices), counted
+    )
 
 
 def past_polls(session: ClubSession, lesson: Lesson) -> list[Tally]:

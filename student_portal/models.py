@@ -253,8 +253,10 @@ class Attendance(db.Model):
 
 
 class PollResponse(db.Model):
-    """One choice in a live poll. No user id: `voter` is a keyed hash that only stops a second
-    vote in the same poll, so tallies stay anonymous, also to anyone reading the database."""
+    """One choice in a live poll. No user id: while the poll is open `voter` is a keyed hash
+    ("h:…") that stops a second answer; when it closes each is swapped for a random token
+    ("r:…"), so counts stay and no one, even with the database and the secret key, can tell
+    who answered what."""
 
     __table_args__ = (UniqueConstraint("session_id", "poll_number", "voter", "choice_id"),)
 

@@ -110,6 +110,8 @@ class CohortGrid:
         return len(self.rows)
 
 
+EPOCH = datetime(1970, 1, 1)
+
 SORTS = {
     "name": lambda row: (row.user.shown_name.lower(), row.user.username),
     "progress": lambda row: (
@@ -117,7 +119,8 @@ SORTS = {
         -row.lessons_completed,
         row.user.shown_name.lower(),
     ),
-    "active": lambda row: (row.last_active is None, -(row.last_active or datetime.min).timestamp()),
+    # Most recently active first; never-active students last.
+    "active": lambda row: (row.last_active is None, -(row.last_active or EPOCH).timestamp()),
 }
 FILTERS = {
     "all": lambda row: True,
@@ -261,15 +264,20 @@ def teacher_overview(
         .where(Cohort.owner_id == teacher.id)
         .group_by(Cohort.id)
     ).all()
+    # Completed means what the grid says: read to the end, or the quiz passed.
+    done = union(
+        select(LessonProgress.user_id, LessonProgress.lesson_slug).where(
+            LessonProgress.completed_at.is_not(None), LessonProgress.lesson_slug.in_(slugs)
+        ),
+        select(QuizAttempt.user_id, QuizAttempt.lesson_slug).where(
+            QuizAttempt.passed.is_(True), QuizAttempt.lesson_slug.in_(slugs)
+        ),
+    ).subquery()
     completed = dict(
         db.session.execute(
-            select(Membership.cohort_id, func.count(LessonProgress.id))
-            .join(LessonProgress, LessonProgress.user_id == Membership.user_id)
-            .where(
-                own,
-                LessonProgress.lesson_slug.in_(slugs),
-                LessonProgress.completed_at.is_not(None),
-            )
+            select(Membership.cohort_id, func.count())
+            .join(done, done.c.user_id == Membership.user_id)
+            .where(own)
             .group_by(Membership.cohort_id)
         ).all()
     )
@@ -511,7 +519,8 @@ def student_attempts(student: User, lessons: Sequence[Lesson]) -> list[AttemptRe
 
 
 def slugify(name: str) -> str:
-    slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in name)
+    """An ASCII file name part (HTTP headers can't carry other letters)."""
+    slug = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in name)
     return "-".join(part for part in slug.split("-") if part) or "cohort"
 
 

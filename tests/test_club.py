@@ -36,6 +36,17 @@ def live_session_id(app, school):
         )
 
 
+def vote(app, client, session_id, choice):
+    """Answer the open poll as the follow page's form does (it names the poll it answers)."""
+    with app.app_context():
+        number = db.session.get(ClubSession, session_id).poll_number
+    return client.post(
+        f"/learn/sessions/{session_id}/poll",
+        data={"choice": choice, "poll": number},
+        follow_redirects=True,
+    )
+
+
 def state(client, session_id):
     return client.get(f"/learn/sessions/{session_id}/state.json").get_json()
 
@@ -83,12 +94,12 @@ def test_a_whole_session(app, crowd):
     assert "Who should you tell?" in follow and "Send my answer" in follow
     assert "Yes: a trusted adult can help." not in follow  # feedback waits for the reveal
 
-    students[0].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
-    students[1].post(f"/learn/sessions/{session_id}/poll", data={"choice": "b"})
+    vote(app, students[0], session_id, "a")
+    vote(app, students[1], session_id, "b")
     panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
     assert "2 answered so far" in panel and "Counts show once 3 have answered" in panel
     assert 'class="tally-count"' not in panel
-    students[2].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
+    vote(app, students[2], session_id, "a")
     panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
     assert "3 answered." in panel
     assert '<span class="tally-count">2</span> A trusted adult' in panel
@@ -152,11 +163,15 @@ def test_one_answer_per_student_per_poll(app, school):
     leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-story/start"})
     student = client_for(app, "student-one")
     student.post(f"/learn/sessions/{session_id}/join")
-    student.post(f"/learn/sessions/{session_id}/poll", data={"choice": "tell"})
-    again = student.post(
-        f"/learn/sessions/{session_id}/poll", data={"choice": "keep"}, follow_redirects=True
-    )
+    vote(app, student, session_id, "tell")
+    again = vote(app, student, session_id, "keep")
     assert "You already answered this poll." in again.get_data(as_text=True)
+    stale = student.post(
+        f"/learn/sessions/{session_id}/poll",
+        data={"choice": "keep", "poll": 0},
+        follow_redirects=True,
+    )
+    assert "That poll has moved on." in stale.get_data(as_text=True)
     bogus = student.post(
         f"/learn/sessions/{session_id}/poll", data={"choice": "<script>"}, follow_redirects=True
     )
@@ -273,16 +288,71 @@ def test_projector_shows_counts_only_after_reveal_and_from_three_answers(app, cr
     session_id = live_session_id(app, school)
     leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
     voters = [client_for(app, name) for name in ("student-one", "student-two", "student-three")]
-    voters[0].post(f"/learn/sessions/{session_id}/poll", data={"choice": "a"})
+    for voter in voters:
+        voter.post(f"/learn/sessions/{session_id}/join")
+    vote(app, voters[0], session_id, "a")
     leader.post(f"/lead/sessions/{session_id}/poll/reveal")
     projector = leader.get(f"/lead/sessions/{session_id}/project").get_data(as_text=True)
     assert "Yes: a trusted adult can help." in projector and "chosen" not in projector
     leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})  # ask again
     for voter, choice in zip(voters, "aab", strict=True):
-        voter.post(f"/learn/sessions/{session_id}/poll", data={"choice": choice})
+        vote(app, voter, session_id, choice)
     stage = leader.get(f"/lead/sessions/{session_id}/project/stage").get_data(as_text=True)
     assert "chosen" not in stage  # not yet revealed
     leader.post(f"/lead/sessions/{session_id}/poll/reveal")
     stage = leader.get(f"/lead/sessions/{session_id}/project/stage").get_data(as_text=True)
     assert "chosen 2×" in stage and "chosen 1×" in stage
     assert "student-one" not in stage
+
+
+def test_leaders_neither_join_nor_answer_and_late_or_stray_answers_are_refused(app, crowd):
+    school = crowd
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    assert "Club session live" not in leader.get("/learn/").get_data(as_text=True)
+    leader.post(f"/learn/sessions/{session_id}/join")
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    assert "Leaders don&#39;t answer" in vote(app, leader, session_id, "a").get_data(as_text=True)
+    outsider_to_session = client_for(app, "student-two")  # a member who never joined
+    assert "Join the session" in vote(app, outsider_to_session, session_id, "a").get_data(
+        as_text=True
+    )
+    leader.post(f"/lead/sessions/{session_id}/poll/reveal")
+    joined = client_for(app, "student-one")
+    joined.post(f"/learn/sessions/{session_id}/join")
+    assert "That poll has moved on" in vote(app, joined, session_id, "a").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PollResponse.id))) == 0
+        assert db.session.scalar(select(func.count(Attendance.id))) == 1  # the leader isn't counted
+
+
+def test_counts_move_in_steps_of_three_and_answers_are_unlinked_when_the_poll_closes(app, crowd):
+    school = crowd
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        cohort = db.session.get(Cohort, school["cohort"])
+        make_student(cohort, "student-four")
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    names = ("student-one", "student-two", "student-three", "student-four")
+    students = [client_for(app, name) for name in names]
+    for student, choice in zip(students, "aaab", strict=True):
+        student.post(f"/learn/sessions/{session_id}/join")
+        vote(app, student, session_id, choice)
+    panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
+    assert "4 answered." in panel and "The counts show the first 3" in panel
+    assert '<span class="tally-count">0</span> Nobody' in panel  # the 4th answer isn't shown yet
+    with app.app_context():
+        voters = db.session.scalars(select(PollResponse.voter)).all()
+    assert all(v.startswith("h:") for v in voters)
+    leader.post(f"/lead/sessions/{session_id}/poll/close")
+    with app.app_context():
+        voters = db.session.scalars(select(PollResponse.voter)).all()
+    assert len(voters) == 4 and all(v.startswith("r:") for v in voters) and len(set(voters)) == 4
+    leader.post(f"/lead/sessions/{session_id}/end")
+    summary = leader.get(f"/lead/sessions/{session_id}/summary").get_data(as_text=True)
+    assert "4 answered." in summary and '<span class="tally-count">1</span> Nobody' in summary

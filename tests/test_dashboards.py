@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from student_portal import catalog
 from student_portal.extensions import db
-from student_portal.models import QuizAnswer, QuizAttempt
+from student_portal.models import QuizAnswer, QuizAttempt, User
 from student_portal.progress import complete_lesson, grade_attempt, start_lesson
 from student_portal.reports import cohort_grid
 from tests.factories import make_cohort, make_student, make_teacher
@@ -302,23 +302,31 @@ def test_query_count_is_the_same_for_5_and_200_students(app, path):
 
 def test_leader_sees_totals_only_in_a_small_group(app, classroom):
     page = signed_in(app, "dee").get(f"/learn/groups/{classroom['cohort']}").get_data(as_text=True)
-    assert (
-        "<dt>Members</dt><dd>4</dd>" in page
-        and "<dt>Lessons read, all together</dt><dd>2</dd>" in page
-    )
-    assert "fewer than 5 members, so only totals" in page
+    assert "<dt>Members</dt><dd>4</dd>" in page
+    assert "<dt>Lessons read by the others, all together</dt><dd>2</dd>" in page
+    assert "fewer than 5 other members, so only totals" in page
     for private in ("ana", "ben", "100%", "50%", "First steps"):
         assert private not in page
 
 
-def test_leader_sees_per_lesson_counts_without_names_or_scores(app, classroom):
+def test_leader_sees_per_lesson_counts_without_names_scores_or_small_numbers(app, classroom):
     with app.app_context():
         from student_portal.models import Cohort
 
         cohort = db.session.get(Cohort, classroom["cohort"])
         make_student(cohort, "eve")
+        fay = make_student(cohort, "fay")
+        complete_lesson(fay, "02-second-look")
     page = signed_in(app, "dee").get(f"/learn/groups/{classroom['cohort']}").get_data(as_text=True)
-    assert "First steps</th><td>2 of 5</td>" in page
+    assert "How many of the other 5 members have read each lesson" in page
+    assert "Second look</th><td>fewer than 3</td>" in page  # 1 reader could be pointed at
+    with app.app_context():
+        complete_lesson(db.session.get(User, classroom["ana"]), "02-second-look")
+        complete_lesson(
+            db.session.scalar(select(User).where(User.username == "eve")), "02-second-look"
+        )
+    page = signed_in(app, "dee").get(f"/learn/groups/{classroom['cohort']}").get_data(as_text=True)
+    assert "Second look</th><td>3 of 5</td>" in page
     for private in (">ana<", ">ben<", "100%", "50%", "Needs help"):
         assert private not in page
 
@@ -334,3 +342,20 @@ def test_my_progress_links_leaders_to_their_group(app, classroom):
     assert "/learn/groups/" not in signed_in(app, "ana").get("/learn/progress").get_data(
         as_text=True
     )
+
+
+def test_sort_by_last_active_with_students_never_active(app, classroom):
+    page = signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress?sort=active")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True).split("<tbody>")[1]
+    assert body.index(">cy</a>") > body.index(">ana</a>")  # never active comes last
+
+
+def test_csv_file_names_are_ascii_whatever_the_cohort_name(app, classroom):
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        db.session.get(Cohort, classroom["cohort"]).name = "七年级 Club"
+        db.session.commit()
+    response = signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress.csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="club-progress.csv"'

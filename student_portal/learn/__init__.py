@@ -13,13 +13,13 @@ from ..access import led_cohort_or_404, role_required
 from ..club import (
     SessionError,
     current_poll,
-    cutoff,
     has_joined,
     has_voted,
     is_live,
     is_member,
     join,
     leads_a_group,
+    live_at,
     live_sessions_for_member,
     step_count,
     vote,
@@ -30,6 +30,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..models import ClubSession, Membership, QuizDraft
 from ..progress import (
+    COMPLETED,
     PASSED,
     attempt_by_key,
     attempts_for,
@@ -231,8 +232,10 @@ def progress():
     )
 
 
-# Below this many members, a leader sees totals only: per-lesson counts could point at a person.
+# A leader sees counts of the other members only. Below SMALL_GROUP of them, totals only; a
+# per-lesson count under FEWEST is shown as "fewer than 3": small numbers can point at a person.
 SMALL_GROUP = 5
+FEWEST = 3
 
 
 @bp.route("/groups/<id:cohort_id>")
@@ -241,15 +244,20 @@ def group(cohort_id: int):
     """A student leader's view of their group: completion counts, never names or scores."""
     cohort = led_cohort_or_404(current_user, cohort_id)
     grid = cohort_grid(cohort, catalog().lessons)
+    others = [row for row in grid.rows if row.user.id != current_user.id]
+    per_lesson = [
+        (lesson, sum(row.cells[index].status in (COMPLETED, PASSED) for row in others))
+        for index, lesson in enumerate(grid.lessons)
+    ]
     return render_template(
         "learn/group.html",
         cohort=cohort,
         members=grid.member_count,
-        lessons_read=sum(summary.completed for summary in grid.summaries),
-        per_lesson=[(s.lesson, s.completed) for s in grid.summaries]
-        if grid.member_count >= SMALL_GROUP
-        else None,
+        others=len(others),
+        lessons_read=sum(count for _, count in per_lesson),
+        per_lesson=per_lesson if len(others) >= SMALL_GROUP else None,
         small_group=SMALL_GROUP,
+        fewest=FEWEST,
     )
 
 
@@ -297,7 +305,11 @@ def _follow_context(session: ClubSession) -> dict:
 def join_session(session_id: int):
     session = session_for_member_or_404(session_id)
     if ActionForm().validate_on_submit() and is_live(session):
-        join(session, current_user)
+        try:
+            join(session, current_user)
+        except SessionError as error:
+            flash(str(error), "info")
+            return redirect(url_for("lead.run", session_id=session.id))
     return redirect(url_for("learn.follow_session", session_id=session.id))
 
 
@@ -332,8 +344,11 @@ def session_state(session_id: int):
     if row is None:
         abort(404)
     version, ended, started = row
-    live = ended is None and started >= cutoff()
-    return jsonify(version=version, live=live), 200, {"Cache-Control": "no-store"}
+    return (
+        jsonify(version=version, live=live_at(ended, started)),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @bp.route("/sessions/<id:session_id>/poll", methods=["POST"])
@@ -348,7 +363,13 @@ def session_vote(session_id: int):
         flash("That poll has closed.", "info")
     else:
         try:
-            vote(session, poll, current_user, request.form.getlist("choice"))
+            vote(
+                session,
+                poll,
+                current_user,
+                request.form.getlist("choice"),
+                request.form.get("poll", type=int),
+            )
         except SessionError as error:
             flash(str(error), "warning")
     return redirect(url_for("learn.follow_session", session_id=session.id))
