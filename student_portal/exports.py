@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from flask import Response
+from flask import Response, stream_with_context
 
 # A cell starting with one of these is a formula to a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,14 +25,23 @@ def safe_cell(value) -> str:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # a byte order mark tells Excel the file is UTF-8
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+    """A CSV download, written as it is read (a big export never sits whole in memory)."""
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        buffer.write("\ufeff")  # a byte order mark tells Excel the file is UTF-8
+        writer.writerow([safe_cell(cell) for cell in header])
+        for number, row in enumerate(rows):
+            writer.writerow([safe_cell(cell) for cell in row])
+            if number % 500 == 499:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
     return Response(
-        buffer.getvalue(),
+        stream_with_context(lines()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from html import unescape
 from statistics import median
 
@@ -33,7 +34,7 @@ from .models import (
     User,
     utcnow,
 )
-from .progress import COMPLETED, NOT_STARTED, PASSED, review, status_of
+from .progress import COMPLETED, IN_PROGRESS, NOT_STARTED, PASSED, review, status_of
 
 # --- Cohort progress grid -------------------------------------------------------------------
 
@@ -517,6 +518,14 @@ def student_attempts(student: User, lessons: Sequence[Lesson]) -> list[AttemptRe
 
 # --- CSV exports: exactly the figures the pages show ----------------------------------------
 
+# The words the grid shows for each status, used by the page and the CSV alike.
+STATUS_WORDS = {
+    NOT_STARTED: "Not started",
+    IN_PROGRESS: "Started",
+    COMPLETED: "Read",
+    PASSED: "Passed",
+}
+
 
 def slugify(name: str) -> str:
     """An ASCII file name part (HTTP headers can't carry other letters)."""
@@ -553,21 +562,29 @@ def grid_table(grid: CohortGrid) -> tuple[list[str], list[list]]:
             row.last_active.strftime("%Y-%m-%d %H:%M") if row.last_active else None,
         ]
         for cell in row.cells:
-            line += [cell.status, cell.best_percent, cell.attempts]
+            line += [STATUS_WORDS[cell.status], cell.best_percent, cell.attempts]
         rows.append(line)
+    summary = [f"All {grid.member_count} students", None, None, None, None, None, None]
+    for lesson_summary in grid.summaries:
+        summary += [
+            f"{lesson_summary.percent_completed}% read, {lesson_summary.percent_passed}% passed",
+            lesson_summary.median_best,  # the median best score, as on the screen
+            None,
+        ]
+    rows.append(summary)
     return header, rows
 
 
-def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], list[list]]:
-    """Every answer of every member's attempts, one row each (one query)."""
+def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator[list]]:
+    """Every answer of every member's attempts, one row each, read as a stream (one query)."""
     header = [
         "Student",
         "Username",
         "Lesson",
-        "Attempt",
+        "Try",
         "Submitted (UTC)",
-        "Attempt score",
-        "Attempt max",
+        "Try score",
+        "Try max",
         "Passed",
         "Item",
         "Question",
@@ -576,42 +593,85 @@ def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], list[lis
         "Choice text",
         "Correct or safe",
     ]
-    result = db.session.execute(
-        select(User.display_name, User.username, QuizAttempt, QuizAnswer)
+    statement = (
+        select(
+            User.display_name,
+            User.username,
+            QuizAttempt.id,
+            QuizAttempt.lesson_slug,
+            QuizAttempt.submitted_at,
+            QuizAttempt.score,
+            QuizAttempt.max_score,
+            QuizAttempt.passed,
+            QuizAnswer.item_id,
+            QuizAnswer.step_id,
+            QuizAnswer.choice_id,
+            QuizAnswer.correct,
+        )
         .join(QuizAttempt, QuizAttempt.user_id == User.id)
         .join(QuizAnswer, QuizAnswer.attempt_id == QuizAttempt.id)
         .where(User.id.in_(select(Membership.user_id).where(Membership.cohort_id == cohort.id)))
-        .order_by(User.username, QuizAttempt.submitted_at, QuizAttempt.id, QuizAnswer.id)
+        .order_by(
+            User.username,
+            QuizAttempt.lesson_slug,
+            QuizAttempt.submitted_at,
+            QuizAttempt.id,
+            QuizAnswer.id,
+        )
     )
-    rows = []
-    for display_name, username, attempt, answer in result:
-        lesson = catalog.get(attempt.lesson_slug)
-        item = lesson.quiz.item(answer.item_id) if lesson else None
-        step = item.step(answer.step_id) if item and answer.step_id else None
-        choice = (
-            (step or item).choice(answer.choice_id)
-            if item and (step or not answer.step_id)
-            else None
+
+    @lru_cache(maxsize=2048)
+    def texts(slug: str, item_id: str, step_id: str | None, choice_id: str):
+        lesson = catalog.get(slug)
+        item = lesson.quiz.item(item_id) if lesson else None
+        step = item.step(step_id) if item and step_id else None
+        holder = step if step_id else item
+        choice = holder.choice(choice_id) if holder else None
+        return (
+            lesson.title if lesson else slug,
+            plain_text(item.prompt) if item else None,
+            plain_text(choice.text) if choice else None,
         )
-        rows.append(
-            [
-                display_name or username,
+
+    def rows() -> Iterator[list]:
+        tries: dict[tuple[str, str], int] = {}
+        last_attempt = None
+        for (
+            name,
+            username,
+            attempt_id,
+            slug,
+            submitted,
+            score,
+            max_score,
+            passed,
+            item_id,
+            step_id,
+            choice_id,
+            correct,
+        ) in db.session.connection().execute(statement):
+            if attempt_id != last_attempt:  # number each student's tries at each lesson: 1, 2, ...
+                tries[(username, slug)] = tries.get((username, slug), 0) + 1
+                last_attempt = attempt_id
+            title, question, choice_text = texts(slug, item_id, step_id, choice_id)
+            yield [
+                name or username,
                 username,
-                lesson.title if lesson else attempt.lesson_slug,
-                attempt.id,
-                attempt.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                attempt.score,
-                attempt.max_score,
-                attempt.passed,
-                answer.item_id,
-                plain_text(item.prompt) if item else None,
-                answer.step_id,
-                answer.choice_id,
-                plain_text(choice.text) if choice else None,
-                answer.correct,
+                title,
+                tries[(username, slug)],
+                submitted.strftime("%Y-%m-%d %H:%M"),
+                score,
+                max_score,
+                passed,
+                item_id,
+                question,
+                step_id,
+                choice_id,
+                choice_text,
+                correct,
             ]
-        )
-    return header, rows
+
+    return header, rows()
 
 
 def plain_text(html: str) -> str:

@@ -127,7 +127,7 @@ def read_csv(response):
 
 def test_grid_csv_has_the_numbers_the_screen_shows(app, classroom):
     rows = read_csv(signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress.csv"))
-    header, body = rows[0], rows[1:]
+    header, body, summary = rows[0], rows[1:-1], rows[-1]
     assert header[:7] == [
         "Student",
         "Username",
@@ -144,9 +144,11 @@ def test_grid_csv_has_the_numbers_the_screen_shows(app, classroom):
     ]
     by_user = {row[1]: row for row in body}
     assert set(by_user) == {"ana", "ben", "cy", "dee"}
-    assert by_user["ana"][3:6] + by_user["ana"][7:10] == ["1", "1", "no", "quiz passed", "100", "2"]
-    assert by_user["ben"][3:6] + by_user["ben"][7:10] == ["1", "0", "yes", "completed", "50", "2"]
-    assert by_user["dee"][2] == "student leader" and by_user["dee"][10] == "in progress"
+    assert by_user["ana"][3:6] + by_user["ana"][7:10] == ["1", "1", "no", "Passed", "100", "2"]
+    assert by_user["ben"][3:6] + by_user["ben"][7:10] == ["1", "0", "yes", "Read", "50", "2"]
+    assert by_user["dee"][2] == "student leader" and by_user["dee"][10] == "Started"
+    assert summary[0] == "All 4 students"
+    assert summary[7:9] == ["50% read, 25% passed", "75"]  # the grid's summary row
 
 
 def test_csv_neutralises_formulas(app, classroom):
@@ -174,6 +176,8 @@ def test_answers_csv_has_one_row_per_answer_with_the_question(app, classroom):
         )
     assert len(rows) - 1 == members_answers == 2 * (1 + 1 + 3) + (1 + 2 + 2) + (1 + 1 + 3)
     assert "Who should you tell?" in {row[9] for row in rows[1:]}
+    ana_first_lesson = [row for row in rows[1:] if row[1] == "ana"]
+    assert {row[3] for row in ana_first_lesson} == {"1", "2"}  # try numbers, not database ids
     assert all(row[1] in {"ana", "ben"} for row in rows[1:])
 
 

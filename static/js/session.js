@@ -19,7 +19,7 @@
   if (follow) {
     var version = follow.getAttribute("data-version");
     var busy = false;
-    window.setInterval(function () {
+    var polling = window.setInterval(function () {
       if (busy) {
         return;
       }
@@ -30,8 +30,16 @@
             return null;
           }
           return get(follow.getAttribute("data-stage-url"), false).then(function (html) {
+            var before = follow.querySelector("[data-step]");
             follow.innerHTML = html;
             version = String(state.version);
+            var after = follow.querySelector("[data-step]");
+            if (!before || !after || before.getAttribute("data-step") !== after.getAttribute("data-step")) {
+              follow.scrollIntoView({ block: "start" }); // a new step starts at its top
+            }
+            if (!state.live) {
+              window.clearInterval(polling);
+            }
           });
         })
         .catch(function () {})
@@ -75,6 +83,9 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+      return; // Alt+← is the browser's Back, not the session's
+    }
     if (event.target.closest && event.target.closest("input, select, textarea, button")) {
       return;
     }

@@ -31,6 +31,7 @@ from ..club import (
     step_count,
     tally,
 )
+from ..content.render import html_to_text
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import ClubSession, Cohort
@@ -132,9 +133,7 @@ def run(session_id: int):
 
 
 def _poll_label(question) -> str:
-    from ..reports import plain_text
-
-    text = plain_text(question.step.text if question.step else question.item.prompt)
+    text = html_to_text(question.step.text if question.step else question.item.prompt)
     prefix = "Story step" if question.step else "Question"
     return f"{prefix}: {text[:90]}{'…' if len(text) > 90 else ''}"
 
@@ -182,7 +181,10 @@ def poll(session_id: int):
     lesson = lesson_or_404(session.lesson_slug)
     form = OpenPollForm()
     form.question.choices = [(q.key, q.key) for q in poll_questions(lesson)]
-    if not form.validate_on_submit() or not is_live(session):
+    if not is_live(session):
+        flash("This session has ended.", "info")
+        return redirect(url_for("lead.summary", session_id=session.id))
+    if not form.validate_on_submit():
         flash("Choose a question to ask.", "warning")
     else:
         open_poll(session, find_poll_question(lesson, form.question.data))

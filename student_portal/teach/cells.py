@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from ..reports import Cell, StudentRow
+from ..reports import STATUS_WORDS, Cell, StudentRow
 
 ICONS = {"not started": "–", "in progress": "◐", "completed": "●", "quiz passed": "✔"}
 WORDS = {
@@ -27,7 +27,7 @@ def cell_html(cell: Cell) -> str:
     css = cell.status.replace(" ", "-")
     parts = [
         f'<span class="cell-status status-{css}"><span aria-hidden="true">{ICONS[cell.status]}'
-        f"</span> {WORDS[cell.status]}</span>"
+        f"</span> {STATUS_WORDS[cell.status]}</span>"
     ]
     if cell.attempts:
         tries = "try" if cell.attempts == 1 else "tries"

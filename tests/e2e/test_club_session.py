@@ -26,8 +26,7 @@ def test_student_screen_follows_the_leader_without_reloading(live_app, browser):
 
     student = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     sign_in(student, base, "student-one")
-    student.get_by_role("link", name="Join").click()
-    student.get_by_role("button", name="Join the session").click()
+    student.get_by_role("button", name="Join", exact=True).click()  # one tap, from any page
     student.get_by_text("Welcome: First steps").wait_for()
     student.evaluate("window.notReloaded = true")
 
