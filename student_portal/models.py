@@ -105,7 +105,18 @@ class LessonProgress(db.Model):
 
 
 class QuizAttempt(db.Model):
-    __table_args__ = (Index("ix_quiz_attempt_user_lesson", "user_id", "lesson_slug"),)
+    # Covers the dashboards' per-student, per-lesson aggregates: read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_quiz_attempt_user_lesson",
+            "user_id",
+            "lesson_slug",
+            "passed",
+            "score",
+            "max_score",
+            "submitted_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -71,7 +71,7 @@ def upgrade():
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_quiz_attempt_idempotency_key'))
     )
     with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
-        batch_op.create_index('ix_quiz_attempt_user_lesson', ['user_id', 'lesson_slug'], unique=False)
+        batch_op.create_index('ix_quiz_attempt_user_lesson', ['user_id', 'lesson_slug', 'passed', 'score', 'max_score', 'submitted_at'], unique=False)
 
     op.create_table('quiz_draft',
     sa.Column('id', sa.Integer(), nullable=False),
