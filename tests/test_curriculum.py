@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from student_portal.config import PROJECT_ROOT
 from student_portal.content import load_catalog
@@ -71,3 +72,36 @@ def test_key_facts_are_stated_the_way_the_sources_support():
         "not the police" in text["reporting-paths"]
         or "not law enforcement" in text["reporting-paths"]
     )
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_lesson_step_has_its_leaders_guide(lesson):
+    assert lesson.guide_matching("before you start", "ground rule")
+    assert lesson.guide_matching("tells you", "disclos")
+    for section in lesson.sections:
+        assert lesson.guide_for(section.title), f"no guide section for “{section.title}”"
+
+
+def test_each_lesson_runs_as_a_club_session_end_to_end(make_app):
+    from tests.conftest import build_school
+    from tests.factories import PASSWORD
+
+    app = make_app(LESSONS_DIR=str(PROJECT_ROOT / "lessons"))
+    school = build_school(app)
+    leader, student = app.test_client(), app.test_client()
+    leader.post("/sign-in", data={"username": "leader-one", "password": PASSWORD})
+    student.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
+    for lesson in CATALOG.lessons:
+        started = leader.post(f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson.slug})
+        run_url = started.headers["Location"]
+        session_id = run_url.rstrip("/").split("/")[-1]
+        student.post(f"/learn/sessions/{session_id}/join")
+        for step, section in enumerate(lesson.sections, start=1):
+            leader.post(f"{run_url}/step/{step}")
+            run = leader.get(run_url).get_data(as_text=True)
+            assert f"Leader's guide: {escape(section.title)}" in run
+            follow = student.get(f"/learn/sessions/{session_id}/stage").get_data(as_text=True)
+            assert f"Step {step} of {len(lesson.sections)}" in follow
+        leader.post(f"{run_url}/end")
+        summary = leader.get(f"{run_url}/summary").get_data(as_text=True)
+        assert "<dt>Attended</dt><dd>1</dd>" in summary
