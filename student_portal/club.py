@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .content import Choice, Item, Lesson, Step
+from .content import Choice, Item, Lesson, Section, Step
 from .extensions import db
 from .models import (
     LEADER,
@@ -170,6 +170,13 @@ def start_session(cohort: Cohort, leader: User, lesson: Lesson) -> ClubSession:
 def step_count(lesson: Lesson) -> int:
     """Steps of a session: 0 is "before you start", then one per lesson section."""
     return len(lesson.sections) + 1
+
+
+def stage(session: ClubSession, lesson: Lesson) -> tuple[int, Section | None, PollQuestion | None]:
+    """Where a session is: the step number, its lesson section (None before the first), the poll."""
+    step = min(session.current_step, step_count(lesson) - 1)
+    section = lesson.sections[step - 1] if step > 0 else None
+    return step, section, current_poll(session, lesson)
 
 
 def move_to(session: ClubSession, lesson: Lesson, step: int) -> None:

@@ -14,7 +14,6 @@ from ..club import (
     attendees,
     can_run,
     close_poll,
-    current_poll,
     end_session,
     ended_at,
     find_poll_question,
@@ -27,6 +26,7 @@ from ..club import (
     poll_questions,
     reveal_poll,
     sessions_of_cohort,
+    stage,
     start_session,
     step_count,
     tally,
@@ -95,9 +95,7 @@ def cohort(cohort_id: int):
 def _stage(session: ClubSession):
     """The lesson, step and poll a session is on."""
     lesson = lesson_or_404(session.lesson_slug)
-    step = min(session.current_step, step_count(lesson) - 1)
-    section = lesson.sections[step - 1] if step > 0 else None
-    return lesson, step, section, current_poll(session, lesson)
+    return (lesson, *stage(session, lesson))
 
 
 @bp.route("/sessions/<id:session_id>")

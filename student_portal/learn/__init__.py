@@ -21,7 +21,7 @@ from ..club import (
     leads_a_group,
     live_at,
     live_sessions_for_member,
-    step_count,
+    stage,
     vote,
 )
 from ..cohorts import student_cohorts
@@ -284,14 +284,13 @@ def session_for_member_or_404(session_id: int) -> ClubSession:
 
 def _follow_context(session: ClubSession) -> dict:
     lesson = lesson_or_404(session.lesson_slug)
-    step = min(session.current_step, step_count(lesson) - 1)
-    poll = current_poll(session, lesson)
+    step, section, poll = stage(session, lesson)
     return {
         "mode": "follow",
         "session": session,
         "lesson": lesson,
         "step": step,
-        "section": lesson.sections[step - 1] if step > 0 else None,
+        "section": section,
         "poll": poll,
         "voted": has_voted(session, current_user) if poll else False,
         "live": is_live(session),
