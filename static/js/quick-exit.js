@@ -23,8 +23,8 @@
     if (event.key !== "Escape") {
       return;
     }
-    var now = Date.now();
-    if (now - lastEscape < 1000) {
+    var now = event.timeStamp; // when the key was pressed, even if the page was busy
+    if (lastEscape && now - lastEscape < 1000) {
       leave(event);
     }
     lastEscape = now;

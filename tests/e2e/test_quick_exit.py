@@ -45,7 +45,7 @@ def test_pressing_escape_twice_leaves(page):
 def test_one_escape_does_nothing(page):
     page.goto(f"{page.base}/help/")
     page.keyboard.press("Escape")
-    page.wait_for_timeout(1200)
+    page.wait_for_timeout(1600)
     page.keyboard.press("Escape")
     page.wait_for_timeout(300)
     assert page.url == f"{page.base}/help/"
