@@ -21,13 +21,14 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from student_portal import create_app  # noqa: E402
 from student_portal.content import Quiz, grade, walk_scenario  # noqa: E402
+from student_portal.database import data_queries, recorded_statements  # noqa: E402
 from student_portal.extensions import db  # noqa: E402
 from student_portal.models import (  # noqa: E402
     TEACHER,
@@ -162,16 +163,10 @@ def build_school(app, students: int, seed: int = 7) -> int:
 def measure(app, client, url: str, requests: int) -> tuple[int, float, float]:
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
     assert client.get(url).status_code == 200  # warm up
-    event.listen(engine, "before_cursor_execute", record)
-    assert client.get(url).status_code == 200
-    event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(engine) as statements:
+        assert client.get(url).status_code == 200
+    queries = len(data_queries(statements))
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
@@ -181,7 +176,7 @@ def measure(app, client, url: str, requests: int) -> tuple[int, float, float]:
         assert response.status_code == 200
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return len(statements), statistics.median(timings), p95
+    return queries, statistics.median(timings), p95
 
 
 def main() -> None:

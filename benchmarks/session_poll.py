@@ -19,12 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from student_portal import create_app  # noqa: E402
+from student_portal.database import data_queries, recorded_statements  # noqa: E402
 from student_portal.extensions import db  # noqa: E402
 from student_portal.models import LEADER, TEACHER, Cohort, Membership, User  # noqa: E402
 
@@ -75,15 +75,9 @@ def main() -> None:
 
         with app.app_context():
             engine = db.engine
-        statements = []
-
-        def record(_conn, _cursor, statement, *_args):
-            if statement.startswith("SELECT"):
-                statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        assert followers[0].get(url).status_code == 200
-        event.remove(engine, "before_cursor_execute", record)
+        with recorded_statements(engine) as statements:
+            assert followers[0].get(url).status_code == 200
+        queries = data_queries(statements)
 
         timings = []
         deadline = time.perf_counter() + args.seconds
@@ -99,7 +93,7 @@ def main() -> None:
         print(
             f"session_poll followers={args.followers} requests={len(timings)} "
             f"rps={len(timings) / elapsed:.1f} p50_ms={statistics.median(timings):.2f} "
-            f"p95_ms={timings[round(0.95 * (len(timings) - 1))]:.2f} queries={len(statements)}"
+            f"p95_ms={timings[round(0.95 * (len(timings) - 1))]:.2f} queries={len(queries)}"
         )
         with app.app_context():
             db.engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import has_request_context, request
 from sqlalchemy import event
 
@@ -44,3 +47,27 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.commit()
     db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+@contextmanager
+def recorded_statements(engine, keep=None) -> Iterator[list[str]]:
+    """The SQL statements the engine sends inside the block (those `keep` accepts, if given)."""
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if keep is None or keep(statement):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+DATA_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
+def data_queries(statements: list[str]) -> list[str]:
+    """The statements that read or write data (not BEGIN, COMMIT, PRAGMA and the like)."""
+    return [s for s in statements if s.lstrip().upper().startswith(DATA_STATEMENTS)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, inspect, select
 
+from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
 from student_portal.models import Attendance, ClubSession, PollResponse, QuizAttempt, utcnow
 from tests.factories import PASSWORD, make_student
@@ -267,18 +268,10 @@ def test_the_state_endpoint_is_cheap(app, school):
     student = client_for(app, "student-one")
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(engine) as statements:
         assert student.get(f"/learn/sessions/{session_id}/state.json").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert len(statements) <= 2, statements  # the signed-in user, then the session state
+    queries = data_queries(statements)
+    assert len(queries) <= 2, queries  # the signed-in user, then the session state
 
 
 def test_projector_shows_counts_only_after_reveal_and_from_three_answers(app, crowd):

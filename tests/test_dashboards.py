@@ -7,9 +7,10 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from student_portal import catalog
+from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
 from student_portal.models import QuizAnswer, QuizAttempt, User
 from student_portal.progress import complete_lesson, grade_attempt, start_lesson
@@ -268,20 +269,9 @@ def build_cohort(app, size: int) -> int:
 def count_queries(app, client, url) -> int:
     with app.app_context():
         engine = db.engine
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(
-            ("BEGIN", "PRAGMA", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-        ):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(engine) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
+    return len(data_queries(statements))
 
 
 @pytest.mark.parametrize(

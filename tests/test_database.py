@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
+from student_portal.database import recorded_statements
 from student_portal.extensions import db
 
 
 @pytest.fixture
 def begins(app):
     """The BEGIN statements SQLite receives during a test."""
-    statements = []
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(engine, keep=lambda s: s.startswith("BEGIN")) as statements:
+        yield statements
 
 
 def test_connections_use_wal_busy_timeout_and_foreign_keys(app, begins):

@@ -152,9 +152,10 @@ def poll_panel(session_id: int):
     )
 
 
-def _change(session_id: int):
+def _change(session_id: int, form=None):
+    """A live session its runner changes by a form post; else the response to send instead."""
     session = session_to_run_or_404(session_id)
-    if not ActionForm().validate_on_submit():
+    if form is None and not ActionForm().validate_on_submit():
         abort(400)
     if not is_live(session):
         flash("This session has ended.", "info")
@@ -175,13 +176,12 @@ def step(session_id: int, step: int):
 @bp.route("/sessions/<id:session_id>/poll", methods=["POST"])
 @login_required
 def poll(session_id: int):
-    session = session_to_run_or_404(session_id)
-    lesson = lesson_or_404(session.lesson_slug)
     form = OpenPollForm()
+    session, done = _change(session_id, form)
+    if done:
+        return done
+    lesson = lesson_or_404(session.lesson_slug)
     form.question.choices = [(q.key, q.key) for q in poll_questions(lesson)]
-    if not is_live(session):
-        flash("This session has ended.", "info")
-        return redirect(url_for("lead.summary", session_id=session.id))
     if not form.validate_on_submit():
         flash("Choose a question to ask.", "warning")
     else:
