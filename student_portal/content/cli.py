@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .lint import catalog_warnings, needing_check
 from .loader import scan_lessons
 
 lessons_cli = AppGroup("lessons", help="Work with lesson content.")
@@ -19,8 +20,13 @@ def _plural(count: int, word: str) -> str:
 
 @lessons_cli.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def check_command(directory: Path | None) -> None:
-    """Check a lessons folder (default: the app's LESSONS_DIR) and list every problem."""
+@click.option("--strict", is_flag=True, help="Fail on warnings too (item writing, stale facts).")
+def check_command(directory: Path | None, strict: bool) -> None:
+    """Check a lessons folder (default: the app's LESSONS_DIR) and list every problem.
+
+    Warnings (quiz writing, objectives, resources not verified for 12 months) are printed too;
+    they fail the check only with --strict.
+    """
     if directory is None:
         configured = current_app.config.get("LESSONS_DIR")
         if not configured:
@@ -32,7 +38,20 @@ def check_command(directory: Path | None) -> None:
             click.echo(str(problem))
         click.echo(f"{_plural(len(problems), 'problem')} found.", err=True)
         raise click.exceptions.Exit(1)
+    warnings = catalog_warnings(catalog, directory)
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
+    unchecked = needing_check(catalog)
+    if unchecked:
+        click.echo(
+            f"note: {_plural(len(unchecked), 'resource')} marked needs_check, to confirm at the "
+            f"source: {', '.join(unchecked)}"
+        )
     items = sum(len(lesson.quiz.items) for lesson in catalog.lessons)
+    if warnings:
+        click.echo(f"{_plural(len(warnings), 'warning')}.", err=True)
+        if strict:
+            raise click.exceptions.Exit(1)
     click.echo(
         f"OK: {_plural(len(catalog.lessons), 'lesson')}, {_plural(items, 'quiz item')}, "
         f"{_plural(len(catalog.resources), 'resource')}"

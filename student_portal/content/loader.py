@@ -13,6 +13,7 @@ import tomllib
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def scan_lessons(path: str | Path) -> tuple[Catalog, list[Problem]]:
 
 @dataclass(frozen=True)
 class _Field:
-    kind: str  # "text", "int", "bool", "number", "text-list", "tables"
+    kind: str  # "text", "int", "bool", "number", "date", "text-list", "tables"
     required: bool = False
 
 
@@ -114,6 +115,9 @@ def _type_problem(value: Any, kind: str) -> str | None:
             return "must not be an empty list"
         if not all(entry.strip() for entry in value):
             return "must not contain empty text"
+    elif kind == "date":
+        if not isinstance(value, date) or isinstance(value, datetime):
+            return "must be a date written without quotes, like 2026-11-30"
     elif kind == "tables":
         if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
             return "must be written as [[...]] tables"
@@ -215,6 +219,10 @@ RESOURCE_FIELDS = {
     "hours": _Field("text"),
     "languages": _Field("text"),
     "note": _Field("text"),
+    # When a person last checked the entry, against which page, and whether it still needs one.
+    "verified_on": _Field("date"),
+    "checked_against": _Field("text"),
+    "needs_check": _Field("bool"),
 }
 RESOURCE_KINDS = ("help", "source")
 PHONE = re.compile(r"^\+?[0-9][0-9 ().-]*$")
@@ -286,9 +294,18 @@ def _load_resources(path: Path, problems: list[Problem]) -> dict[str, Resource] 
                     for key, value in entry.items()
                     if key in RESOURCE_FIELDS and isinstance(value, str)
                 }
-                | {"name": str(entry.get("name", "")), "purpose": str(entry.get("purpose", ""))}
+                | {
+                    "name": str(entry.get("name", "")),
+                    "purpose": str(entry.get("purpose", "")),
+                    "verified_on": _date_or_none(entry.get("verified_on")),
+                    "needs_check": entry.get("needs_check") is True,
+                }
             )
     return resources
+
+
+def _date_or_none(value: Any) -> date | None:
+    return value if isinstance(value, date) and not isinstance(value, datetime) else None
 
 
 # --- phone numbers and URLs in lesson text --------------------------------------------------------
@@ -421,7 +438,8 @@ def _load_lesson(
     quiz_path = folder / "quiz.toml"
     quiz = None
     if quiz_path.is_file():
-        quiz = _load_quiz(quiz_path, known, problems)
+        objective_count = len(front_matter["objectives"]) if front_matter else None
+        quiz = _load_quiz(quiz_path, known, problems, objective_count)
 
     if len(problems) > problems_before or front_matter is None or quiz is None:
         return None
@@ -552,12 +570,14 @@ ITEM_FIELDS = {
         "type": _Field("text", required=True),
         "prompt": _Field("text", required=True),
         "points": _Field("int"),
+        "objective": _Field("int"),
         "choice": _Field("tables", required=True),
     },
     "scenario": {
         "id": _Field("text", required=True),
         "type": _Field("text", required=True),
         "prompt": _Field("text", required=True),
+        "objective": _Field("int"),
         "step": _Field("tables", required=True),
     },
 }
@@ -567,6 +587,7 @@ CHOICE_FIELDS = {
     "text": _Field("text", required=True),
     "feedback": _Field("text", required=True),
     "correct": _Field("bool"),
+    "fixed": _Field("bool"),  # keeps its authored place when choices are shuffled
 }
 STEP_FIELDS = {
     "id": _Field("text", required=True),
@@ -580,6 +601,7 @@ STEP_CHOICE_FIELDS = {
     "safe": _Field("bool"),
     "next": _Field("text"),
     "end": _Field("bool"),
+    "fixed": _Field("bool"),
 }
 
 
@@ -588,7 +610,12 @@ def quiz_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
 
-def _load_quiz(path: Path, known: _KnownContacts | None, problems: list[Problem]) -> Quiz | None:
+def _load_quiz(
+    path: Path,
+    known: _KnownContacts | None,
+    problems: list[Problem],
+    objective_count: int | None = None,
+) -> Quiz | None:
     problems_before = len(problems)
     content = path.read_bytes()
     text = _read_text(path, problems)
@@ -622,6 +649,17 @@ def _load_quiz(path: Path, known: _KnownContacts | None, problems: list[Problem]
             table = toml_map.table("item", index)
             _unique_id(id_lines, raw, table, "item", report)
             item = _load_item(raw, index, toml_map, report)
+            objective = raw.get("objective")
+            if (
+                objective_count is not None
+                and isinstance(objective, int)
+                and not 1 <= objective <= objective_count
+            ):
+                report(
+                    table.key_line("objective"),
+                    f"objective = {objective} in {_label('item', raw, index)} names no objective: "
+                    f"the lesson lists {objective_count}, so use 1 to {objective_count}",
+                )
             if item is not None:
                 items.append(item)
 
@@ -672,6 +710,7 @@ def _load_item(raw: dict[str, Any], index: int, toml_map: TomlMap, report: Repor
             prompt=render.render_block(raw["prompt"]),
             points=safe_route,
             steps=steps,
+            objective=raw.get("objective"),
         )
 
     choices = _load_choices(raw, index, where, item_type, toml_map, report)
@@ -683,6 +722,7 @@ def _load_item(raw: dict[str, Any], index: int, toml_map: TomlMap, report: Repor
         prompt=render.render_block(raw["prompt"]),
         points=points,
         choices=choices,
+        objective=raw.get("objective"),
     )
 
 
@@ -718,6 +758,7 @@ def _load_choices(
                     text=render.render_inline(raw_choice["text"]),
                     feedback=render.render_inline(raw_choice["feedback"]),
                     correct=raw_choice.get("correct", False),
+                    fixed=raw_choice.get("fixed", False),
                 )
             )
     correct = sum(1 for c in raw_choices if c.get("correct") is True)
@@ -858,6 +899,7 @@ def _load_steps(
                     feedback=render.render_inline(c["feedback"]),
                     safe=c.get("safe", False),
                     next=c.get("next"),
+                    fixed=c.get("fixed", False),
                 )
                 for c in raw_step["choice"]
             ),

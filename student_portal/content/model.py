@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 
@@ -43,6 +44,9 @@ class Resource:
     hours: str | None = None
     languages: str | None = None
     note: str | None = None
+    verified_on: date | None = None  # when a person last checked it against `checked_against`
+    checked_against: str | None = None
+    needs_check: bool = False  # not yet re-checked at the source: listed for staff to confirm
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,12 @@ class Choice:
     correct: bool = False  # single / multiple items
     safe: bool = False  # scenario steps
     next: str | None = None  # scenario: id of the next step; None means the story ends here
+    fixed: bool = False  # keeps its authored place when the choices are shuffled ("None of these")
+
+    @property
+    def right(self) -> bool:
+        """The answer to pick: correct in a question, safe in a scenario step."""
+        return self.correct or self.safe
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class Item:
     points: int  # what the item is worth; for a scenario, the decisions on its safe route
     choices: tuple[Choice, ...] = ()  # single / multiple
     steps: tuple[Step, ...] = ()  # scenario; steps[0] is where the story starts
+    objective: int | None = None  # 1-based index into the lesson's objectives
 
     @property
     def start(self) -> Step:
