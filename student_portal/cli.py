@@ -108,7 +108,8 @@ def demo():
 
 def _create_demo_school(lessons) -> None:
     from .cohorts import new_join_code
-    from .progress import complete_lesson, grade_attempt, start_lesson
+    from .progress import complete_lesson, start_lesson
+    from .quizzes import record_attempt
 
     username, display_name, password = DEMO_TEACHER
     teacher = User(
@@ -143,20 +144,20 @@ def _create_demo_school(lessons) -> None:
             complete_lesson(person, lesson.slug)
             if plan == "failed-twice":
                 for attempt in range(2):
-                    grade_attempt(
+                    record_attempt(
                         person,
                         lesson,
                         _demo_responses(lesson.quiz, safe=False),
                         _demo_key(person, lesson, attempt),
                     )
             elif plan == "passed-all":
-                grade_attempt(
+                record_attempt(
                     person,
                     lesson,
                     _demo_responses(lesson.quiz, safe=False),
                     _demo_key(person, lesson, "first"),
                 )
-                grade_attempt(
+                record_attempt(
                     person,
                     lesson,
                     _demo_responses(lesson.quiz, safe=True),

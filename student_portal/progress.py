@@ -1,26 +1,18 @@
-"""A student's progress: lessons read, quiz attempts graded and stored, statuses."""
+"""A student's progress: lessons read, their quiz attempts (stored by `quizzes`), statuses."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Float, Integer, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .content import GradeResult, InvalidResponse, Lesson, grade
+from .content import GradeResult, Lesson, grade
 from .database import begin_write
 from .extensions import db
-from .models import (
-    LessonProgress,
-    QuizAnswer,
-    QuizAttempt,
-    QuizDraft,
-    QuizItemResult,
-    User,
-    utcnow,
-)
+from .models import LessonProgress, QuizAttempt, User, utcnow
 
 NOT_STARTED = "not started"
 IN_PROGRESS = "in progress"
@@ -78,80 +70,6 @@ def complete_lesson(user: User, slug: str) -> None:
     if row.completed_at is None:
         row.completed_at = utcnow()
         db.session.commit()
-
-
-def quiz_draft(user: User, slug: str) -> QuizDraft | None:
-    return db.session.scalar(
-        select(QuizDraft).where(QuizDraft.user_id == user.id, QuizDraft.lesson_slug == slug)
-    )
-
-
-def save_draft(draft: QuizDraft) -> bool:
-    """Store the answers so far; False if another request of the same student got there first."""
-    db.session.add(draft)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
-
-
-def discard_draft(draft: QuizDraft) -> None:
-    db.session.delete(draft)
-    db.session.commit()
-
-
-def attempt_by_key(user: User, key: str) -> QuizAttempt | None:
-    """The student's own attempt stored under a quiz form's key, if it was submitted."""
-    return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.idempotency_key == key, QuizAttempt.user_id == user.id
-        )
-    )
-
-
-def grade_attempt(
-    user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], idempotency_key: str
-) -> QuizAttempt:
-    """Grade against the catalog and store one attempt; the same key stores nothing twice.
-
-    The attempt, its answers and the removal of the draft under the same key are one
-    transaction. Raises content.InvalidResponse for answers that don't fit the quiz.
-    """
-    existing = attempt_by_key(user, idempotency_key)
-    if existing is not None:
-        return existing
-    result = grade(lesson.quiz, responses)
-    start_lesson(user, lesson.slug)  # commits on its own, so a race on it can't lose the attempt
-    draft = db.session.scalar(
-        select(QuizDraft).where(QuizDraft.key == idempotency_key, QuizDraft.user_id == user.id)
-    )
-    attempt = QuizAttempt(
-        user_id=user.id,
-        lesson_slug=lesson.slug,
-        quiz_version=lesson.quiz.version,
-        score=result.score,
-        max_score=result.max_score,
-        passed=result.passed,
-        idempotency_key=idempotency_key,
-    )
-    attempt.item_results = [
-        QuizItemResult(item_id=r.item.id, score=r.score, points=r.points) for r in result.items
-    ]
-    attempt.answers = [QuizAnswer(**row) for row in result.answer_rows()]
-    db.session.add(attempt)
-    if draft is not None:
-        db.session.delete(draft)
-    try:
-        db.session.commit()
-    except IntegrityError as error:  # a concurrent retry of the same form won the race
-        db.session.rollback()
-        existing = attempt_by_key(user, idempotency_key)
-        if existing is None:
-            raise InvalidResponse("This quiz form was already used.") from error
-        return existing
-    return attempt
 
 
 def attempts_for(user: User, slug: str) -> list[QuizAttempt]:

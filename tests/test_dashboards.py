@@ -13,7 +13,8 @@ from student_portal import catalog
 from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
 from student_portal.models import QuizAnswer, QuizAttempt, User
-from student_portal.progress import complete_lesson, grade_attempt, start_lesson
+from student_portal.progress import complete_lesson, start_lesson
+from student_portal.quizzes import record_attempt
 from student_portal.reports import cohort_grid
 from tests.factories import make_cohort, make_student, make_teacher
 
@@ -24,7 +25,7 @@ RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "q-story": ["tell", "report"]
 
 def attempt(student, responses, key):
     lesson = catalog().get("01-first-steps")
-    return grade_attempt(student, lesson, responses, key)
+    return record_attempt(student, lesson, responses, key)
 
 
 @pytest.fixture

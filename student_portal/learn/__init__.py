@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,36 +23,24 @@ from ..club import (
     vote,
 )
 from ..cohorts import student_cohorts
-from ..content import InvalidResponse, Lesson
+from ..content import Lesson
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import ClubSession, Membership, QuizDraft
+from ..models import ClubSession, Membership
 from ..progress import (
     COMPLETED,
     PASSED,
-    attempt_by_key,
     attempts_for,
     complete_lesson,
-    discard_draft,
-    grade_attempt,
     lesson_statuses,
     progress_row,
-    quiz_draft,
     review,
-    save_draft,
     start_lesson,
     student_attempt,
 )
+from ..quizzes import Kind, dump_token, in_shown_order, open_quiz, submit_answer
 from ..reports import cohort_grid
 from .forms import answer_form
-from .quiz_player import (
-    StateError,
-    current_question,
-    decision_shown,
-    dump_token,
-    load_token,
-    with_answer,
-)
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -103,21 +89,21 @@ def complete(slug: str):
 def quiz(slug: str):
     """The next question of the student's quiz; picks up where they left off."""
     lesson = lesson_or_404(slug)
-    draft = quiz_draft(current_user, slug)
-    if draft is not None and draft.quiz_version != lesson.quiz.version:
-        discard_draft(draft)
-        flash("This quiz was updated since you started it, so it starts again.", "warning")
-        draft = None
-    key = draft.key if draft else str(uuid.uuid4())
-    try:
-        question = current_question(lesson.quiz, draft.answers if draft else {})
-    except StateError:
-        discard_draft(draft)
-        return redirect(url_for("learn.quiz", slug=slug))
-    if question is None:  # every answer is in; only the hand-in failed before
-        return _finish(lesson, draft)
-    last_decision = decision_shown(lesson.quiz, draft.last_decision if draft else None)
-    return _question_page(lesson, question, answer_form(question), key, last_decision)
+    outcome = open_quiz(current_user, lesson)
+    if outcome.kind is not Kind.QUESTION:
+        return _after(lesson, outcome)
+    return _question_page(lesson, outcome.question, last_decision=outcome.last_decision)
+
+
+# What a student is told when an answer does not simply lead to the next question.
+NOTICES = {
+    Kind.HANDED_IN: ("You already handed in this quiz. Here is your result.", "info"),
+    Kind.ANSWERED: ("You already answered that question. Here is where you are now.", "info"),
+    Kind.ELSEWHERE: ("This quiz is open in another window. Here is where you are.", "info"),
+    Kind.CHANGED: ("This quiz was updated since you started it, so it starts again.", "warning"),
+    Kind.UNREADABLE: ("The quiz form could not be read. Please carry on from here.", "warning"),
+    Kind.NOT_YOURS: ("This quiz form was not made for you. Please carry on from here.", "warning"),
+}
 
 
 @bp.route("/<slug>/quiz", methods=["POST"])
@@ -125,55 +111,31 @@ def quiz(slug: str):
 def answer(slug: str):
     """Store one answer, then show the next question (or the result, after the last one)."""
     lesson = lesson_or_404(slug)
-    quiz_url = url_for("learn.quiz", slug=slug)
-    try:
-        key = load_token(request.form.get("state", ""), current_user.id, slug)
-    except StateError as error:
-        flash(f"{error} Please carry on from here.", "warning")
-        return redirect(quiz_url)
-    draft = quiz_draft(current_user, slug)
-    if draft is None or draft.key != key:
-        attempt = attempt_by_key(current_user, key)
-        if attempt is not None:
-            flash("You already handed in this quiz. Here is your result.", "info")
-            return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt.id))
-        if draft is not None:
-            flash("This quiz is open in another window. Here is where you are.", "info")
-            return redirect(quiz_url)
-        draft = QuizDraft(
-            user_id=current_user.id,
-            lesson_slug=slug,
-            quiz_version=lesson.quiz.version,
-            key=key,
-            answers={},
-        )
-    if draft.quiz_version != lesson.quiz.version:
-        return redirect(quiz_url)  # the GET explains and starts again
-    question = current_question(lesson.quiz, draft.answers)
-    if question is None:
-        return _finish(lesson, draft)
-    if request.form.get("question") != question.marker:
-        flash("You already answered that question. Here is where you are now.", "info")
-        return redirect(quiz_url)
-    form = answer_form(question)
-    if not form.validate_on_submit():
-        return _question_page(lesson, question, form, key)
-    chosen = form.answer.data if isinstance(form.answer.data, list) else [form.answer.data]
-    draft.answers = with_answer(draft.answers, question, chosen)
-    draft.last_decision = (
-        {"item": question.item.id, "step": question.step.id, "choice": chosen[0]}
-        if question.step is not None
-        else None
+    outcome = submit_answer(
+        current_user,
+        lesson,
+        token=request.form.get("state", ""),
+        marker=request.form.get("question", ""),
+        choice_ids=request.form.getlist("answer"),
     )
-    if current_question(lesson.quiz, draft.answers) is None:
-        return _finish(lesson, draft)
-    if not save_draft(draft):
-        flash("This quiz is open in another window. Here is where you are.", "info")
-    return redirect(quiz_url)
+    if outcome.kind is Kind.ASK_AGAIN:
+        form = answer_form(outcome.question)
+        form.validate()  # puts "Choose an answer" (or "Not a valid choice") by the choices
+        return _question_page(lesson, outcome.question, form)
+    return _after(lesson, outcome)
 
 
-def _question_page(lesson, question, form, key, last_decision=None):
-    form.state.data = dump_token(key, current_user.id, lesson.slug)
+def _after(lesson: Lesson, outcome):
+    if outcome.kind in NOTICES:
+        flash(*NOTICES[outcome.kind])
+    if outcome.attempt_id is not None:
+        return redirect(url_for("learn.attempt", slug=lesson.slug, attempt_id=outcome.attempt_id))
+    return redirect(url_for("learn.quiz", slug=lesson.slug))
+
+
+def _question_page(lesson, question, form=None, last_decision=None):
+    form = form or answer_form(question)
+    form.state.data = dump_token(question.key, current_user.id, lesson.slug)
     form.question.data = question.marker
     return render_template(
         "learn/question.html",
@@ -183,17 +145,6 @@ def _question_page(lesson, question, form, key, last_decision=None):
         last_decision=last_decision,
         total=len(lesson.quiz.items),
     )
-
-
-def _finish(lesson: Lesson, draft):
-    try:
-        attempt = grade_attempt(current_user, lesson, draft.answers, draft.key)
-    except InvalidResponse:
-        if draft.id is not None:
-            discard_draft(draft)
-        flash("Some answers could not be read. Please take the quiz again.", "warning")
-        return redirect(url_for("learn.quiz", slug=lesson.slug))
-    return redirect(url_for("learn.attempt", slug=lesson.slug, attempt_id=attempt.id))
 
 
 @bp.route("/<slug>/attempts/<id:attempt_id>")
@@ -209,6 +160,7 @@ def attempt(slug: str, attempt_id: int):
         lesson=lesson,
         attempt=attempt,
         result=review(attempt, lesson),
+        in_shown_order=lambda choices, item: in_shown_order(choices, item, attempt.idempotency_key),
         attempts=attempts,
         next_lesson=_lesson_after(lesson),
     )

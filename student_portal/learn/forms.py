@@ -27,9 +27,9 @@ class MultipleAnswerForm(PortalForm):
 
 
 def answer_form(question):
-    """The form for a question, with its choices (labels are sanitized lesson HTML)."""
-    multiple = question.item.type == "multiple"
-    form = MultipleAnswerForm() if multiple else SingleAnswerForm()
-    choices = question.step.choices if question.step is not None else question.item.choices
-    form.answer.choices = [SelectChoice(choice.id, Markup(choice.text)) for choice in choices]
+    """The form for a question, its choices in the attempt's order (labels are sanitized HTML)."""
+    form = MultipleAnswerForm() if question.multiple else SingleAnswerForm()
+    form.answer.choices = [
+        SelectChoice(choice.id, Markup(choice.text)) for choice in question.choices
+    ]
     return form

@@ -1,0 +1,401 @@
+"""Taking a quiz: the one service that reads and writes a quiz in progress.
+
+A quiz is a series of pages, one question or scenario step each. The answers so far live on the
+server in a `QuizDraft`, so the Back button can't undo a scenario decision whose feedback was
+shown and a student who leaves finds their place again. Each form carries a signed token (the
+draft's key, bound to the student and the lesson) and a marker naming the question it answers,
+so a stale page, a second tab or a double click never changes an answer already given.
+
+`submit_answer` takes one posted answer and returns an `Outcome` (the next question, finished,
+already handed in, open in another window, quiz changed, unreadable, ask again). It runs in
+one write transaction: on SQLite it holds the write lock from its first statement (BEGIN
+IMMEDIATE); on PostgreSQL it locks the draft row, so two submits of the same form queue and the
+second finds the attempt the first stored.
+
+Choices are shown in an order shuffled per attempt, seeded from the draft's key: a reload, the
+Back button, the result page and the review of a past attempt all show the same order, and a
+student who taps the first option every time gets no help from the file's order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .content import Choice, InvalidResponse, Item, Lesson, Quiz, Step, grade, walk_scenario
+from .database import begin_write
+from .extensions import db
+from .models import LessonProgress, QuizAnswer, QuizAttempt, QuizDraft, QuizItemResult, User
+
+# --- choice order ---------------------------------------------------------------------------
+
+
+def shuffled(choices: Sequence[Choice], seed: str, scope: str) -> tuple[Choice, ...]:
+    """`choices` in an order fixed by (seed, scope); choices marked `fixed` keep their place."""
+    movable = [choice for choice in choices if not choice.fixed]
+    digest = hashlib.sha256(f"{seed}\x00{scope}".encode()).digest()
+    random.Random(digest).shuffle(movable)
+    rest = iter(movable)
+    return tuple(choice if choice.fixed else next(rest) for choice in choices)
+
+
+def item_choices(item: Item, key: str) -> tuple[Choice, ...]:
+    """A single or multiple item's choices as this attempt shows them."""
+    return shuffled(item.choices, key, item.id)
+
+
+def step_choices(item: Item, step: Step, key: str) -> tuple[Choice, ...]:
+    """A scenario step's choices as this attempt shows them."""
+    return shuffled(step.choices, key, f"{item.id}/{step.id}")
+
+
+def in_shown_order(chosen: Sequence[Choice], item: Item, key: str) -> list[Choice]:
+    """Some of an item's choices, in the order the attempt showed them (for the review)."""
+    wanted = {choice.id for choice in chosen}
+    return [choice for choice in item_choices(item, key) if choice.id in wanted]
+
+
+# --- the form's token ------------------------------------------------------------------------
+
+
+class StateError(ValueError):
+    """The quiz form's token was tampered with, or the answers so far no longer fit the quiz."""
+
+
+class NotYourForm(StateError):
+    """The quiz form's token was issued to another student, or for another lesson."""
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="quiz-form")
+
+
+def dump_token(key: str, user_id: int, slug: str) -> str:
+    return _serializer().dumps({"k": key, "u": user_id, "s": slug})
+
+
+def load_token(token: str, user_id: int, slug: str) -> str:
+    """The draft key in a posted token, if it was issued to this student for this lesson."""
+    try:
+        data = _serializer().loads(token or "")
+        key, token_user, token_slug = str(data["k"]), data["u"], data["s"]
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise StateError("The quiz form could not be read.") from error
+    if token_user != user_id or token_slug != slug:
+        raise NotYourForm("This quiz form was not made for you.")
+    return key
+
+
+# --- where the student is --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the student answers next: an item, and for a scenario the step they are on."""
+
+    item: Item
+    number: int  # 1-based position of the item in the quiz
+    key: str  # the attempt's key: seeds the order of the choices
+    step: Step | None = None
+    path: tuple[tuple[Step, Choice], ...] = ()  # scenario decisions already made
+
+    @property
+    def marker(self) -> str:
+        """Names this question in the form, so an answer meant for another one is noticed."""
+        return f"{self.item.id}/{self.step.id}" if self.step is not None else self.item.id
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        """The choices in the order this attempt shows them."""
+        if self.step is not None:
+            return step_choices(self.item, self.step, self.key)
+        return item_choices(self.item, self.key)
+
+    @property
+    def multiple(self) -> bool:
+        return self.item.type == "multiple"
+
+
+def current_question(quiz: Quiz, answers: Mapping[str, Sequence[str]], key: str) -> Question | None:
+    """The first unfinished item, or None when every item is answered."""
+    for number, item in enumerate(quiz.items, start=1):
+        chosen = answers.get(item.id)
+        if item.type == "scenario":
+            try:
+                path, step = walk_scenario(item, chosen or [])
+            except InvalidResponse as error:
+                raise StateError(str(error)) from error
+            if step is not None:
+                return Question(item=item, number=number, key=key, step=step, path=tuple(path))
+        elif not chosen:
+            return Question(item=item, number=number, key=key)
+    return None
+
+
+def _with_answer(
+    answers: Mapping[str, Sequence[str]], question: Question, choice_ids: list[str]
+) -> dict[str, list[str]]:
+    """A new answers mapping (JSON columns notice replacement, not in-place edits)."""
+    updated = {item_id: list(chosen) for item_id, chosen in answers.items()}
+    if question.step is not None:
+        updated.setdefault(question.item.id, []).extend(choice_ids)
+    else:
+        updated[question.item.id] = list(choice_ids)
+    return updated
+
+
+def _decision_shown(quiz: Quiz, last_decision: dict | None) -> tuple[Step, Choice] | None:
+    """The scenario step and choice whose feedback to show, from a draft's `last_decision`."""
+    if not last_decision:
+        return None
+    item = quiz.item(last_decision.get("item", ""))
+    step = item.step(last_decision.get("step", "")) if item else None
+    choice = step.choice(last_decision.get("choice", "")) if step else None
+    return (step, choice) if choice else None
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    QUESTION = "question"  # a question to answer (opening the quiz)
+    NEXT = "next"  # the answer is stored; the next question follows
+    FINISHED = "finished"  # the last answer is stored and the attempt graded and kept
+    HANDED_IN = "handed-in"  # this form's quiz was handed in already (double click, retry)
+    ANSWERED = "answered"  # that question was answered already (Back button, stale page)
+    ELSEWHERE = "elsewhere"  # the quiz is open in another window, with other answers
+    CHANGED = "changed"  # the quiz was edited since the student started; it starts again
+    UNREADABLE = "unreadable"  # the form or the answers so far can't be read
+    NOT_YOURS = "not-yours"  # the form was made for another student or another lesson
+    ASK_AGAIN = "ask-again"  # nothing, or something not offered, was chosen: nothing stored
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Kind
+    attempt_id: int | None = None  # FINISHED, HANDED_IN
+    question: Question | None = None  # QUESTION, ASK_AGAIN: the question to show
+    last_decision: tuple[Step, Choice] | None = None  # QUESTION: feedback on the step just made
+
+
+def open_quiz(user: User, lesson: Lesson) -> Outcome:
+    """Where the student is in the lesson's quiz: the question to show, or why not.
+
+    A draft of an older version of the quiz is discarded (CHANGED); one whose answers no longer
+    fit is discarded too (UNREADABLE); one with every answer in is handed in (FINISHED).
+    """
+    draft = _draft(user, lesson.slug)
+    if draft is None:
+        question = current_question(lesson.quiz, {}, str(uuid.uuid4()))
+        return Outcome(Kind.QUESTION, question=question)
+    if draft.quiz_version != lesson.quiz.version:
+        return _discard(draft, Kind.CHANGED)
+    try:
+        question = current_question(lesson.quiz, draft.answers, draft.key)
+    except StateError:
+        return _discard(draft, Kind.UNREADABLE)
+    if question is None:  # every answer is in; only the hand-in failed before
+        return _in_one_transaction(lambda: _hand_in_draft(user, lesson, draft.key))
+    return Outcome(
+        Kind.QUESTION,
+        question=question,
+        last_decision=_decision_shown(lesson.quiz, draft.last_decision),
+    )
+
+
+def submit_answer(
+    user: User, lesson: Lesson, token: str, marker: str, choice_ids: Sequence[str]
+) -> Outcome:
+    """Store one answer from a posted quiz form and say what happens next."""
+    try:
+        key = load_token(token, user.id, lesson.slug)
+    except NotYourForm:
+        return Outcome(Kind.NOT_YOURS)
+    except StateError:
+        return Outcome(Kind.UNREADABLE)
+    return _in_one_transaction(lambda: _submit(user, lesson, key, marker, list(choice_ids)))
+
+
+def _in_one_transaction(work) -> Outcome:
+    """Run `work` in a write transaction. A race lost to a twin request (the same form posted
+    twice at once) is run once more, when the winner's rows are there to be seen."""
+    for _ in range(2):
+        try:
+            begin_write()
+            outcome = work()
+            db.session.commit()
+            return outcome
+        except (IntegrityError, StaleDataError):
+            db.session.rollback()
+    return Outcome(Kind.ELSEWHERE)
+
+
+def _draft(user: User, slug: str, lock: bool = False) -> QuizDraft | None:
+    query = select(QuizDraft).where(QuizDraft.user_id == user.id, QuizDraft.lesson_slug == slug)
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
+def _discard(draft: QuizDraft, kind: Kind) -> Outcome:
+    begin_write()
+    db.session.delete(draft)
+    db.session.commit()
+    return Outcome(kind)
+
+
+def _submit(user: User, lesson: Lesson, key: str, marker: str, choice_ids: list[str]) -> Outcome:
+    draft = _draft(user, lesson.slug, lock=True)
+    if draft is None or draft.key != key:
+        attempt_id = _attempt_id(user, key)
+        if attempt_id is not None:
+            return Outcome(Kind.HANDED_IN, attempt_id=attempt_id)
+        if draft is not None:
+            return Outcome(Kind.ELSEWHERE)
+        draft = QuizDraft(
+            user_id=user.id,
+            lesson_slug=lesson.slug,
+            quiz_version=lesson.quiz.version,
+            key=key,
+            answers={},
+        )  # added to the session once an answer is stored in it
+    if draft.quiz_version != lesson.quiz.version:
+        _drop(draft)
+        return Outcome(Kind.CHANGED)
+    try:
+        question = current_question(lesson.quiz, draft.answers, key)
+    except StateError:
+        _drop(draft)
+        return Outcome(Kind.UNREADABLE)
+    if question is None:
+        return _hand_in(user, lesson, draft)
+    if marker != question.marker:
+        return Outcome(Kind.ANSWERED)
+    shown = {choice.id for choice in question.choices}
+    if (
+        not choice_ids
+        or any(choice_id not in shown for choice_id in choice_ids)
+        or (not question.multiple and len(choice_ids) != 1)
+    ):
+        return Outcome(Kind.ASK_AGAIN, question=question)
+
+    draft.answers = _with_answer(draft.answers, question, list(dict.fromkeys(choice_ids)))
+    draft.last_decision = (
+        {"item": question.item.id, "step": question.step.id, "choice": choice_ids[0]}
+        if question.step is not None
+        else None
+    )
+    if current_question(lesson.quiz, draft.answers, key) is None:
+        return _hand_in(user, lesson, draft)
+    db.session.add(draft)
+    return Outcome(Kind.NEXT)
+
+
+def _drop(draft: QuizDraft) -> None:
+    """Remove a stored draft; one never stored just goes unsaved."""
+    if inspect(draft).persistent:
+        db.session.delete(draft)
+
+
+def _attempt_id(user: User, key: str) -> int | None:
+    return db.session.scalar(
+        select(QuizAttempt.id).where(
+            QuizAttempt.idempotency_key == key, QuizAttempt.user_id == user.id
+        )
+    )
+
+
+def _hand_in_draft(user: User, lesson: Lesson, key: str) -> Outcome:
+    draft = _draft(user, lesson.slug, lock=True)
+    if draft is None or draft.key != key:  # a twin request handed it in first
+        attempt_id = _attempt_id(user, key)
+        if attempt_id is None:
+            return Outcome(Kind.ELSEWHERE)
+        return Outcome(Kind.HANDED_IN, attempt_id=attempt_id)
+    return _hand_in(user, lesson, draft)
+
+
+def _hand_in(user: User, lesson: Lesson, draft: QuizDraft) -> Outcome:
+    """Grade the draft's answers, store the attempt and remove the draft (same transaction)."""
+    try:
+        attempt = _store_attempt(user, lesson, draft.answers, draft.key)
+    except InvalidResponse:
+        _drop(draft)
+        return Outcome(Kind.UNREADABLE)
+    _drop(draft)
+    db.session.flush()
+    return Outcome(Kind.FINISHED, attempt_id=attempt.id)
+
+
+def _store_attempt(
+    user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], key: str
+) -> QuizAttempt:
+    result = grade(lesson.quiz, responses)
+    _mark_started(user, lesson.slug)
+    attempt = QuizAttempt(
+        user_id=user.id,
+        lesson_slug=lesson.slug,
+        quiz_version=lesson.quiz.version,
+        score=result.score,
+        max_score=result.max_score,
+        passed=result.passed,
+        idempotency_key=key,
+    )
+    attempt.item_results = [
+        QuizItemResult(item_id=r.item.id, score=r.score, points=r.points) for r in result.items
+    ]
+    attempt.answers = [QuizAnswer(**row) for row in result.answer_rows()]
+    db.session.add(attempt)
+    return attempt
+
+
+def _mark_started(user: User, slug: str) -> None:
+    """A lesson whose quiz is handed in was started: one statement, whether or not it was."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(LessonProgress)
+        .values(user_id=user.id, lesson_slug=slug)
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_slug"])
+    )
+
+
+def record_attempt(
+    user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], key: str | None = None
+) -> QuizAttempt:
+    """Grade and store a whole set of answers at once (the demo school, tests, imports).
+
+    The same key stores nothing twice. Raises content.InvalidResponse for answers that don't
+    fit the quiz.
+    """
+    key = key or str(uuid.uuid4())
+
+    def work():
+        existing = _attempt_id(user, key)
+        if existing is None:
+            attempt = _store_attempt(user, lesson, responses, key)
+            db.session.flush()
+            existing = attempt.id
+        return existing
+
+    for last_try in (False, True):
+        try:
+            begin_write()
+            attempt_id = work()
+            db.session.commit()
+            return db.session.get(QuizAttempt, attempt_id)
+        except IntegrityError:
+            db.session.rollback()
+            if last_try:
+                raise
+    raise AssertionError("unreachable")
