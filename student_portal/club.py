@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .content import Choice, Item, Lesson, Section, Step
+from .content import Choice, Item, Lesson, Section, Step, shuffled
 from .extensions import db
 from .models import (
     LEADER,
@@ -245,6 +245,9 @@ class PollQuestion:
 
     item: Item
     step: Step | None
+    # Seeds the order of the choices: one order per poll, so "the second option" means the
+    # same thing on every follower's screen and on the projector.
+    order_seed: str = ""
 
     @property
     def key(self) -> str:
@@ -252,7 +255,8 @@ class PollQuestion:
 
     @property
     def choices(self) -> tuple[Choice, ...]:
-        return self.step.choices if self.step else self.item.choices
+        authored = self.step.choices if self.step else self.item.choices
+        return shuffled(authored, self.order_seed, self.key) if self.order_seed else authored
 
     @property
     def multiple(self) -> bool:
@@ -335,7 +339,10 @@ def current_poll(session: ClubSession, lesson: Lesson) -> PollQuestion | None:
     if session.poll_item_id is None:
         return None
     key = session.poll_item_id + (f"/{session.poll_step_id}" if session.poll_step_id else "")
-    return find_poll_question(lesson, key)
+    question = find_poll_question(lesson, key)
+    if question is None:
+        return None
+    return replace(question, order_seed=f"club-session-{session.id}-poll-{session.poll_number}")
 
 
 def voter_key(session: ClubSession, user: User) -> str:

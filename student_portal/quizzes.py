@@ -19,8 +19,6 @@ student who taps the first option every time gets no help from the file's order.
 
 from __future__ import annotations
 
-import hashlib
-import random
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,21 +32,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .content import Choice, InvalidResponse, Item, Lesson, Quiz, Step, grade, walk_scenario
+from .content import (
+    Choice,
+    InvalidResponse,
+    Item,
+    Lesson,
+    Quiz,
+    Step,
+    grade,
+    shuffled,
+    walk_scenario,
+)
 from .database import begin_write
 from .extensions import db
 from .models import LessonProgress, QuizAnswer, QuizAttempt, QuizDraft, QuizItemResult, User
 
 # --- choice order ---------------------------------------------------------------------------
-
-
-def shuffled(choices: Sequence[Choice], seed: str, scope: str) -> tuple[Choice, ...]:
-    """`choices` in an order fixed by (seed, scope); choices marked `fixed` keep their place."""
-    movable = [choice for choice in choices if not choice.fixed]
-    digest = hashlib.sha256(f"{seed}\x00{scope}".encode()).digest()
-    random.Random(digest).shuffle(movable)
-    rest = iter(movable)
-    return tuple(choice if choice.fixed else next(rest) for choice in choices)
 
 
 def item_choices(item: Item, key: str) -> tuple[Choice, ...]:

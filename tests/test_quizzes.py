@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from student_portal import catalog
 from student_portal.config import PROJECT_ROOT
-from student_portal.content import Choice, load_catalog
+from student_portal.content import Choice, load_catalog, shuffled
 from student_portal.extensions import db
 from student_portal.models import QuizAttempt, QuizDraft, User
 from student_portal.quizzes import (
@@ -19,7 +19,6 @@ from student_portal.quizzes import (
     current_question,
     dump_token,
     open_quiz,
-    shuffled,
     submit_answer,
 )
 from tests.helpers import quiz_fields
@@ -347,3 +346,28 @@ def test_the_right_answer_is_spread_across_positions(lesson):
     total = sum(positions.values())
     assert len(positions) >= 3
     assert max(positions.values()) / total < 0.5
+
+
+# --- polls in a club session ---------------------------------------------------------------
+
+
+def test_everyone_in_the_room_sees_one_order_per_poll(app, school):
+    from tests.test_club import client_for, live_session_id, start
+
+    texts = ["Asking you to keep secrets", "Sending gifts out of nowhere", "Saying hello in class"]
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    followers = [client_for(app, name) for name in ("student-one", "student-two")]
+    for follower in followers:
+        follower.post(f"/learn/sessions/{session_id}/join")
+    orders = []
+    for _ in range(8):
+        leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-multi"})
+        pages = [f.get(f"/learn/sessions/{session_id}").get_data(as_text=True) for f in followers]
+        pages.append(leader.get(f"/lead/sessions/{session_id}/project").get_data(as_text=True))
+        seen = [sorted(texts, key=page.find) for page in pages]
+        assert all(page.find(text) >= 0 for page in pages for text in texts)
+        assert seen[0] == seen[1] == seen[2]
+        orders.append(tuple(seen[0]))
+    assert len(set(orders)) > 1  # each poll is shuffled afresh

@@ -15,6 +15,7 @@ from .model import (
     Section,
     Step,
 )
+from .order import shuffled
 
 __all__ = [
     "Catalog",
@@ -34,5 +35,6 @@ __all__ = [
     "grade",
     "lessons_cli",
     "load_catalog",
+    "shuffled",
     "walk_scenario",
 ]
