@@ -36,17 +36,24 @@ def tune_sqlite(engine) -> None:
             has_request_context() and request.method in READ_ONLY_METHODS
         )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.info["write_locked"] = immediate
 
 
 def begin_write() -> None:
-    """Start a write transaction from a page view (a GET that records something).
+    """Make sure the session's transaction may write without failing on SQLite's lock.
 
-    Ends the read transaction the view may have open (nothing is pending in it: services own
-    every write) and opens the next one with BEGIN IMMEDIATE on SQLite.
+    On SQLite, a transaction already opened with BEGIN IMMEDIATE is kept; a read transaction
+    (nothing is pending in it: services own every write) is ended and the next one opened with
+    BEGIN IMMEDIATE. PostgreSQL needs neither: services lock the rows they change.
     """
-    if db.session().in_transaction():
-        db.session.commit()
-    db.session.connection(execution_options={"sqlite_immediate": True})
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().info.get("write_locked"):
+            return
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 @contextmanager

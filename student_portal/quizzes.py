@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -288,14 +288,15 @@ def _submit(user: User, lesson: Lesson, key: str, marker: str, choice_ids: list[
     ):
         return Outcome(Kind.ASK_AGAIN, question=question)
 
-    draft.answers = _with_answer(draft.answers, question, list(dict.fromkeys(choice_ids)))
+    answers = _with_answer(draft.answers, question, list(dict.fromkeys(choice_ids)))
+    if current_question(lesson.quiz, answers, key) is None:
+        return _hand_in(user, lesson, draft, answers)
+    draft.answers = answers
     draft.last_decision = (
         {"item": question.item.id, "step": question.step.id, "choice": choice_ids[0]}
         if question.step is not None
         else None
     )
-    if current_question(lesson.quiz, draft.answers, key) is None:
-        return _hand_in(user, lesson, draft)
     db.session.add(draft)
     return Outcome(Kind.NEXT)
 
@@ -324,38 +325,56 @@ def _hand_in_draft(user: User, lesson: Lesson, key: str) -> Outcome:
     return _hand_in(user, lesson, draft)
 
 
-def _hand_in(user: User, lesson: Lesson, draft: QuizDraft) -> Outcome:
-    """Grade the draft's answers, store the attempt and remove the draft (same transaction)."""
+def _hand_in(
+    user: User, lesson: Lesson, draft: QuizDraft, answers: Mapping[str, Sequence[str]] | None = None
+) -> Outcome:
+    """Grade the answers (the draft's, unless given), store the attempt and remove the draft,
+    in the caller's transaction."""
     try:
-        attempt = _store_attempt(user, lesson, draft.answers, draft.key)
+        attempt_id = _store_attempt(
+            user, lesson, draft.answers if answers is None else answers, draft.key
+        )
     except InvalidResponse:
         _drop(draft)
         return Outcome(Kind.UNREADABLE)
     _drop(draft)
-    db.session.flush()
-    return Outcome(Kind.FINISHED, attempt_id=attempt.id)
+    return Outcome(Kind.FINISHED, attempt_id=attempt_id)
 
 
 def _store_attempt(
     user: User, lesson: Lesson, responses: Mapping[str, Sequence[str]], key: str
-) -> QuizAttempt:
+) -> int:
+    """Grade and insert an attempt with its item results and answers: four statements (the
+    children as one executemany each, on the table: the ORM would send them row by row, or
+    group them by which values are None)."""
     result = grade(lesson.quiz, responses)
     _mark_started(user, lesson.slug)
-    attempt = QuizAttempt(
-        user_id=user.id,
-        lesson_slug=lesson.slug,
-        quiz_version=lesson.quiz.version,
-        score=result.score,
-        max_score=result.max_score,
-        passed=result.passed,
-        idempotency_key=key,
+    attempt_id = db.session.scalar(
+        insert(QuizAttempt)
+        .values(
+            user_id=user.id,
+            lesson_slug=lesson.slug,
+            quiz_version=lesson.quiz.version,
+            score=result.score,
+            max_score=result.max_score,
+            passed=result.passed,
+            idempotency_key=key,
+        )
+        .returning(QuizAttempt.id)
     )
-    attempt.item_results = [
-        QuizItemResult(item_id=r.item.id, score=r.score, points=r.points) for r in result.items
-    ]
-    attempt.answers = [QuizAnswer(**row) for row in result.answer_rows()]
-    db.session.add(attempt)
-    return attempt
+    db.session.execute(
+        insert(QuizItemResult.__table__),
+        [
+            {"attempt_id": attempt_id, "item_id": r.item.id, "score": r.score, "points": r.points}
+            for r in result.items
+        ],
+    )
+    answer_rows = result.answer_rows()
+    if answer_rows:
+        db.session.execute(
+            insert(QuizAnswer.__table__), [{"attempt_id": attempt_id, **row} for row in answer_rows]
+        )
+    return attempt_id
 
 
 def _mark_started(user: User, slug: str) -> None:
@@ -381,11 +400,7 @@ def record_attempt(
 
     def work():
         existing = _attempt_id(user, key)
-        if existing is None:
-            attempt = _store_attempt(user, lesson, responses, key)
-            db.session.flush()
-            existing = attempt.id
-        return existing
+        return existing if existing is not None else _store_attempt(user, lesson, responses, key)
 
     for last_try in (False, True):
         try:
