@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from html import unescape
+from math import sqrt
 from statistics import median
 
 from sqlalchemy import Float, Integer, case, func, select, union
@@ -330,6 +331,79 @@ def teacher_overview(
 FIRST, BEST = "first", "best"
 
 
+# Below this many answers an item's statistics say more about chance than about the item.
+MIN_ANSWERS_FOR_STATISTICS = 5
+
+
+@dataclass(frozen=True)
+class ItemStatistics:
+    """Classical test statistics for one item, from the attempts counted (first attempts).
+
+    facility: the share of the item's points students earned (for a one-answer item, the share
+    who got it right). discrimination: the correlation between the item's score and the score
+    on the rest of the quiz (point-biserial for a right/wrong item): positive when students
+    who did well overall did well on this item too.
+    """
+
+    answers: int
+    facility: float | None
+    discrimination: float | None
+
+    @property
+    def enough(self) -> bool:
+        return self.answers >= MIN_ANSWERS_FOR_STATISTICS
+
+    @property
+    def facility_reading(self) -> str:
+        if not self.enough or self.facility is None:
+            return "Too few answers yet."
+        if self.facility >= 0.9:
+            return (
+                "Almost everyone got this right. Fine for a key fact, but it shows little "
+                "about who needs help."
+            )
+        if self.facility >= 0.7:
+            return "Most students got this right."
+        if self.facility >= 0.4:
+            return "Many students found this hard: worth going over together."
+        return "Most students missed this: go over it again, and check that the question is clear."
+
+    @property
+    def discrimination_reading(self) -> str:
+        if not self.enough:
+            return "Too few answers yet."
+        if self.discrimination is None:
+            return (
+                "Everyone scored the same on this or on the rest of the quiz, so it can't "
+                "show who understood more."
+            )
+        if self.discrimination < 0:
+            return (
+                "Students who did well overall often missed this: check the wording and "
+                "the marked answer."
+            )
+        if self.discrimination < 0.2:
+            return "This says little about who understood the lesson: check the wording."
+        if self.discrimination < 0.3:
+            return (
+                "This separates students who understood the lesson from those who didn't, "
+                "but only weakly."
+            )
+        return "Students who did well overall got this right more often: it separates well."
+
+
+def item_statistics(
+    n: int, sum_x: float, sum_xx: float, sum_y: float, sum_yy: float, sum_xy: float
+) -> ItemStatistics:
+    """Facility and discrimination from the sums of x (item score as a share of its points)
+    and y (the rest of the quiz, as a share of its points) over n attempts."""
+    if n == 0:
+        return ItemStatistics(0, None, None)
+    spread = (n * sum_xx - sum_x**2) * (n * sum_yy - sum_y**2)
+    discrimination = (n * sum_xy - sum_x * sum_y) / sqrt(spread) if spread > 1e-12 else None
+    return ItemStatistics(n, sum_x / n, discrimination)
+
+
 @dataclass(frozen=True)
 class ItemAnalysis:
     item: Item
@@ -339,10 +413,40 @@ class ItemAnalysis:
     step_counts: tuple[tuple[Step, tuple[tuple[Choice, int], ...]], ...] = ()  # scenario
     paths: tuple[tuple[tuple[tuple[Step, Choice], ...], int], ...] = ()  # most taken first
     unsafe_choices: tuple[tuple[Step, Choice, int], ...] = ()  # most made first
+    statistics: ItemStatistics = ItemStatistics(0, None, None)
 
     @property
     def percent_correct(self) -> int | None:
         return _percent(self.full_marks, self.answered) if self.answered else None
+
+    @property
+    def wrong_options(self) -> list[tuple[Choice, int, str]]:
+        """Each wrong option of a one- or many-answer item: how many chose it, in plain words."""
+        if not self.answered:
+            return []
+        rows = []
+        for choice, count in self.choice_counts:
+            if choice.correct:
+                continue
+            share = count / self.answered
+            if self.answered < MIN_ANSWERS_FOR_STATISTICS:
+                reading = "Too few answers yet."
+            elif count == 0:
+                reading = "No one chose this: it may be too easy to rule out."
+            elif share >= 0.3:
+                reading = "A common wrong idea: talk it through with the group."
+            else:
+                reading = "Chosen by a few: it draws students who aren't sure."
+            rows.append((choice, count, reading))
+        return rows
+
+
+@dataclass(frozen=True)
+class ObjectiveSummary:
+    number: int
+    text: str
+    items: int
+    facility: float | None  # mean facility of its items with enough answers
 
 
 @dataclass(frozen=True)
@@ -351,6 +455,21 @@ class LessonAnalysis:
     basis: str  # FIRST or BEST attempt of each student
     students: int  # students with at least one attempt
     items: tuple[ItemAnalysis, ...]  # most missed first
+
+    @property
+    def objectives(self) -> list[ObjectiveSummary]:
+        """The lesson's objectives with how well the items that assess each went."""
+        summaries = []
+        for number, text in enumerate(self.lesson.objectives, start=1):
+            assessed = [a for a in self.items if a.item.objective == number]
+            facilities = [
+                a.statistics.facility
+                for a in assessed
+                if a.statistics.enough and a.statistics.facility is not None
+            ]
+            mean = sum(facilities) / len(facilities) if facilities else None
+            summaries.append(ObjectiveSummary(number, text, len(assessed), mean))
+        return summaries
 
 
 def lesson_analysis(cohort: Cohort, lesson: Lesson, basis: str = FIRST) -> LessonAnalysis:
@@ -379,12 +498,22 @@ def lesson_analysis(cohort: Cohort, lesson: Lesson, basis: str = FIRST) -> Lesso
     )
     counted = select(ranked.c.id).where(ranked.c.rank == 1)
 
+    # x: the item's score as a share of its points; y: the rest of the quiz, likewise.
+    x = QuizItemResult.score.cast(Float) / QuizItemResult.points
+    rest = QuizAttempt.max_score - QuizItemResult.points
+    y = case((rest > 0, (QuizAttempt.score - QuizItemResult.score).cast(Float) / rest), else_=None)
     item_rows = db.session.execute(
         select(
             QuizItemResult.item_id,
             func.count(QuizItemResult.id),
             func.sum(case((QuizItemResult.score == QuizItemResult.points, 1), else_=0)),
+            func.sum(x),
+            func.sum(x * x),
+            func.sum(y),
+            func.sum(y * y),
+            func.sum(x * y),
         )
+        .join(QuizAttempt, QuizAttempt.id == QuizItemResult.attempt_id)
         .where(QuizItemResult.attempt_id.in_(counted))
         .group_by(QuizItemResult.item_id)
     ).all()
@@ -402,7 +531,11 @@ def lesson_analysis(cohort: Cohort, lesson: Lesson, basis: str = FIRST) -> Lesso
         .order_by(QuizAnswer.attempt_id, QuizAnswer.item_id, QuizAnswer.position)
     ).all()
 
-    answered = {item_id: (count, full) for item_id, count, full in item_rows}
+    answered = {row[0]: (row[1], row[2]) for row in item_rows}
+    statistics = {
+        row[0]: item_statistics(row[1], *(float(value or 0) for value in row[3:]))
+        for row in item_rows
+    }
     chosen = {(item_id, step_id, choice_id): n for item_id, step_id, choice_id, n in choice_rows}
     taken: dict[str, dict[tuple[str, ...], int]] = {}
     current: dict[tuple[int, str], list[str]] = {}
@@ -413,7 +546,10 @@ def lesson_analysis(cohort: Cohort, lesson: Lesson, basis: str = FIRST) -> Lesso
         paths[tuple(choice_ids)] = paths.get(tuple(choice_ids), 0) + 1
 
     items = [
-        _item_analysis(item, answered.get(item.id, (0, 0)), chosen, taken.get(item.id, {}))
+        replace(
+            _item_analysis(item, answered.get(item.id, (0, 0)), chosen, taken.get(item.id, {})),
+            statistics=statistics.get(item.id, ItemStatistics(0, None, None)),
+        )
         for item in lesson.quiz.items
     ]
     items.sort(key=lambda a: (a.percent_correct is None, a.percent_correct or 0))

@@ -29,6 +29,7 @@ from ..reports import (
     BEST,
     FILTERS,
     FIRST,
+    MIN_ANSWERS_FOR_STATISTICS,
     SORTS,
     answers_table,
     cohort_grid,
@@ -220,6 +221,7 @@ def lesson_analysis_page(cohort_id: int, slug: str):
         analysis=lesson_analysis(cohort, lesson, basis),
         FIRST=FIRST,
         BEST=BEST,
+        min_answers=MIN_ANSWERS_FOR_STATISTICS,
     )
 
 
