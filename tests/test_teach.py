@@ -205,3 +205,12 @@ def test_teacher_previews_lessons_with_guide_and_answers(client, auth, school):
     page = client.get("/teach/lessons/01-first-steps").get_data(as_text=True)
     assert "Facilitator guide" in page and "Ask: what does a safe friend do?" in page
     assert "right" in page and "Yes: a trusted adult can help." in page
+
+
+def test_lessons_page_lists_hotline_details_still_to_confirm(client, auth, school):
+    auth.login("teacher-a")
+    page = client.get("/teach/lessons/").get_data(as_text=True)
+    assert "Hotline details to confirm" in page
+    assert "Childhelp National Child Abuse Hotline" in page
+    assert "https://www.childhelphotline.org" in page and "20 November 2026" in page
+    assert "Test Hotline</strong>" not in page  # checked entries are not listed

@@ -20,6 +20,7 @@ from ..cohorts import (
     set_member_role,
     username_taken,
 )
+from ..content.lint import needing_check
 from ..exports import csv_response
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
@@ -329,4 +330,10 @@ def lesson_preview(slug: str):
 @bp.route("/lessons/")
 @role_required("teacher")
 def lessons():
-    return render_template("teach/lessons.html", lessons=catalog().lessons)
+    """The lessons, and the hotline details still to be confirmed at their source."""
+    resources = catalog().resources
+    return render_template(
+        "teach/lessons.html",
+        lessons=catalog().lessons,
+        to_confirm=[resources[resource_id] for resource_id in needing_check(catalog())],
+    )
