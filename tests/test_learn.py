@@ -254,3 +254,11 @@ def test_second_quiz_attempt_count_in_database(app, client, auth, school):
             select(func.count(QuizAttempt.id)).where(QuizAttempt.lesson_slug == "02-second-look")
         )
     assert count == 2
+
+
+def test_choose_all_that_apply_is_said_once(client, auth, school):
+    auth.login("student-one")
+    answer_quiz(client, "01-first-steps", [["a"]])
+    page = client.get("/learn/01-first-steps/quiz").get_data(as_text=True)
+    assert "Which are warning signs?" in page
+    assert page.count("all that apply") == 1
