@@ -63,7 +63,10 @@ def main() -> None:
 
         leader_client = app.test_client()
         leader_client.post("/sign-in", data={"username": "leader", "password": PASSWORD})
-        started = leader_client.post(f"/lead/cohorts/{cohort_id}", data={"lesson": lesson})
+        started = leader_client.post(
+            f"/lead/cohorts/{cohort_id}",
+            data={"lesson": lesson, "supervising_adult": "Ms Rivera", "adult_present": "y"},
+        )
         session_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
         followers = []
         for number in range(args.followers):

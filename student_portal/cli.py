@@ -178,6 +178,7 @@ def _demo_club_session(cohort, leader, students, lesson) -> None:
         cohort_id=cohort.id,
         leader_id=leader.id,
         lesson_slug=lesson.slug,
+        supervising_adult="Ms Rivera, school counselor",
         current_step=len(lesson.sections),
         poll_number=1,
         started_at=started,

@@ -143,7 +143,10 @@ def live_sessions_for_member(user: User) -> list[ClubSession]:
     )
 
 
-def start_session(cohort: Cohort, leader: User, lesson: Lesson) -> ClubSession:
+def start_session(
+    cohort: Cohort, leader: User, lesson: Lesson, supervising_adult: str | None = None
+) -> ClubSession:
+    """A new live session; `supervising_adult` is the trained adult the leader confirmed."""
     # Sessions left open past SESSION_HOURS are closed now, so they don't block a new one.
     for stale in db.session.scalars(
         select(ClubSession).where(
@@ -157,7 +160,12 @@ def start_session(cohort: Cohort, leader: User, lesson: Lesson) -> ClubSession:
     if live_session(cohort) is not None:
         db.session.rollback()
         raise SessionError("A session is already live for this group. Join it or end it first.")
-    session = ClubSession(cohort_id=cohort.id, leader_id=leader.id, lesson_slug=lesson.slug)
+    session = ClubSession(
+        cohort_id=cohort.id,
+        leader_id=leader.id,
+        lesson_slug=lesson.slug,
+        supervising_adult=supervising_adult,
+    )
     db.session.add(session)
     try:
         db.session.commit()

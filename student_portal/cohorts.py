@@ -28,6 +28,15 @@ def format_join_code(code: str) -> str:
     return f"{code[:3]}-{code[3:]}" if len(code) == JOIN_CODE_LENGTH else code
 
 
+LEADER_MIN_GRADE = 9  # peer leaders are high-school students; younger groups are adult-led
+
+
+def leaders_allowed(grade_band: str) -> bool:
+    """Whether every grade in a band like "6-8" or "9-12" is old enough for peer leaders."""
+    lowest = grade_band.split("-")[0]
+    return lowest.isdigit() and int(lowest) >= LEADER_MIN_GRADE
+
+
 def create_cohort(owner: User, name: str, grade_band: str) -> Cohort:
     cohort = Cohort(name=name, grade_band=grade_band, owner=owner, join_code=new_join_code())
     db.session.add(cohort)

@@ -218,6 +218,9 @@ class HelpRequest(db.Model):
     cohort: Mapped[Cohort] = relationship()
 
 
+SUPERVISOR_MAX = 80
+
+
 class ClubSession(db.Model):
     """A club session a leader (or the teacher) runs for a cohort, one lesson step at a time."""
 
@@ -243,6 +246,8 @@ class ClubSession(db.Model):
     poll_item_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))  # None: no poll open
     poll_step_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
     poll_revealed: Mapped[bool] = mapped_column(default=False)
+    # The trained adult the leader confirmed was in the room when the session started.
+    supervising_adult: Mapped[str | None] = mapped_column(String(SUPERVISOR_MAX))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 

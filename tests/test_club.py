@@ -13,6 +13,8 @@ from student_portal.models import Attendance, ClubSession, PollResponse, QuizAtt
 from tests.factories import PASSWORD, make_student
 
 LESSON = "01-first-steps"
+# What a leader confirms before a session starts.
+ADULT_IN_THE_ROOM = {"supervising_adult": "Ms Rivera, counselor", "adult_present": "y"}
 
 
 def client_for(app, username):
@@ -25,7 +27,9 @@ def client_for(app, username):
 
 
 def start(client, school, lesson=LESSON):
-    return client.post(f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson})
+    return client.post(
+        f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson, **ADULT_IN_THE_ROOM}
+    )
 
 
 def live_session_id(app, school):
@@ -349,3 +353,29 @@ def test_counts_move_in_steps_of_three_and_answers_are_unlinked_when_the_poll_cl
     leader.post(f"/lead/sessions/{session_id}/end")
     summary = leader.get(f"/lead/sessions/{session_id}/summary").get_data(as_text=True)
     assert "4 answered." in summary and '<span class="tally-count">1</span> Nobody' in summary
+
+
+def test_a_session_starts_only_once_the_leader_confirms_a_trained_adult_is_in_the_room(app, school):
+    leader = client_for(app, "leader-one")
+    refused = leader.post(f"/lead/cohorts/{school['cohort']}", data={"lesson": LESSON})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "Write the name of the trained adult who is in the room." in page
+    assert "A session can start only with a trained adult in the room." in page
+    assert live_session_id(app, school) is None
+
+    named_only = leader.post(
+        f"/lead/cohorts/{school['cohort']}",
+        data={"lesson": LESSON, "supervising_adult": "Mr Okafor"},
+    )
+    assert 'value="Mr Okafor"' in named_only.get_data(as_text=True)  # nothing typed is lost
+    assert live_session_id(app, school) is None
+
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/end")
+    teacher = client_for(app, "teacher-a")
+    summary = teacher.get(f"/lead/sessions/{session_id}/summary").get_data(as_text=True)
+    assert "Ms Rivera, counselor" in summary and "confirmed by leader-one" in summary
+    history = teacher.get(f"/lead/cohorts/{school['cohort']}").get_data(as_text=True)
+    assert "Ms Rivera, counselor" in history

@@ -8,6 +8,7 @@ from markupsafe import escape
 from student_portal.config import PROJECT_ROOT
 from student_portal.content import load_catalog
 from tests.readability import MAX_GRADE, grade_level
+from tests.test_club import ADULT_IN_THE_ROOM
 
 CATALOG = load_catalog(PROJECT_ROOT / "lessons")
 LESSONS = [pytest.param(lesson, id=lesson.slug) for lesson in CATALOG.lessons]
@@ -92,7 +93,9 @@ def test_each_lesson_runs_as_a_club_session_end_to_end(make_app):
     leader.post("/sign-in", data={"username": "leader-one", "password": PASSWORD})
     student.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
     for lesson in CATALOG.lessons:
-        started = leader.post(f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson.slug})
+        started = leader.post(
+            f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson.slug, **ADULT_IN_THE_ROOM}
+        )
         run_url = started.headers["Location"]
         session_id = run_url.rstrip("/").split("/")[-1]
         student.post(f"/learn/sessions/{session_id}/join")

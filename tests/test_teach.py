@@ -214,3 +214,20 @@ def test_lessons_page_lists_hotline_details_still_to_confirm(client, auth, schoo
     assert "Childhelp National Child Abuse Hotline" in page
     assert "https://www.childhelphotline.org" in page and "20 November 2026" in page
     assert "Test Hotline</strong>" not in page  # checked entries are not listed
+
+
+def test_promoting_a_leader_in_a_middle_school_group_warns_the_teacher(app, client, auth, school):
+    auth.login("teacher-a")  # the school's cohort is grades 6-8
+    url = f"/teach/cohorts/{school['cohort']}/members/{school['student']}/role"
+    page = client.post(url, data={"role": "leader"}, follow_redirects=True).get_data(as_text=True)
+    assert "is now a student leader" in page
+    assert "Student leaders should be in grade 9 or older" in page
+
+    with app.app_context():
+        from student_portal.models import Cohort
+
+        db.session.get(Cohort, school["cohort"]).grade_band = "9-12"
+        db.session.commit()
+    url = f"/teach/cohorts/{school['cohort']}/members/{school['classmate']}/role"
+    page = client.post(url, data={"role": "leader"}, follow_redirects=True).get_data(as_text=True)
+    assert "is now a student leader" in page and "grade 9 or older" not in page

@@ -73,9 +73,16 @@ def cohort(cohort_id: int):
     lessons = catalog().lessons
     form = StartSessionForm()
     form.lesson.choices = [(lesson.slug, lesson.title) for lesson in lessons]
+    if not form.is_submitted() and current_user.is_staff:
+        form.supervising_adult.data = current_user.shown_name  # a teacher running it is the adult
     if form.validate_on_submit():
         try:
-            session = start_session(cohort, current_user, lesson_or_404(form.lesson.data))
+            session = start_session(
+                cohort,
+                current_user,
+                lesson_or_404(form.lesson.data),
+                supervising_adult=form.supervising_adult.data.strip(),
+            )
         except SessionError as error:
             form.lesson.errors.append(str(error))
         else:

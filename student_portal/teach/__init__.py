@@ -13,6 +13,7 @@ from ..cohorts import (
     create_cohort,
     create_teacher,
     format_join_code,
+    leaders_allowed,
     regenerate_join_code,
     remove_member,
     reset_password,
@@ -262,6 +263,13 @@ def member_role(cohort_id: int, user_id: int):
     name = membership.user.shown_name
     if membership.role == LEADER:
         flash(f"{name} is now a student leader of {cohort.name}.", "success")
+        if not leaders_allowed(cohort.grade_band):
+            flash(
+                f"{cohort.name} includes grades below 9. Student leaders should be in grade 9 "
+                "or older: in middle school, an adult leads the session and a student can "
+                "co-facilitate beside them.",
+                "warning",
+            )
     else:
         flash(f"{name} is no longer a student leader.", "info")
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))

@@ -21,6 +21,8 @@ def test_student_screen_follows_the_leader_without_reloading(live_app, browser):
     sign_in(leader, base, "leader-one")
     leader.get_by_role("link", name="Lead").click()
     leader.get_by_label("Lesson").select_option(label="First steps")
+    leader.get_by_label("The trained adult in the room").fill("Ms Rivera")
+    leader.get_by_label("This adult is in the room for the whole session").check()
     leader.get_by_role("button", name="Start the session").click()
     leader.get_by_role("heading", name="Before you start: First steps").wait_for()
 
