@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
+from . import i18n
 from .cohorts import format_join_code
 from .config import PROJECT_ROOT, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
 

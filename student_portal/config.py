@@ -27,6 +27,8 @@ def default_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 8,
+        "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
+        "TIMEZONE": "America/New_York",  # the school's zone, for cohorts that set none
     }
 
 

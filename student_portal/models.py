@@ -32,6 +32,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))  # staff only, never asked of students
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=STUDENT)
+    locale: Mapped[str | None] = mapped_column(String(8))  # the language they chose, if any
     # Part of the session id: changing it signs out every existing session of this user.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -72,6 +73,8 @@ class Cohort(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     join_open: Mapped[bool] = mapped_column(default=True)
+    # Where the cohort meets (an IANA name like "America/Chicago"): times are shown in it.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,125 @@
+"""Languages and time zones: which language a reader gets, and times shown in a cohort's zone.
+
+The language comes from the reader's own choice (a `locale` on their account, or a cookie for
+visitors), then the browser's Accept-Language (es-MX, es-419, es-US all mean Spanish), then
+English. Times are stored in UTC and shown in the cohort's time zone, or the school's
+(`PORTAL_TIMEZONE`) where no cohort applies.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_datetime
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .extensions import babel, csrf, db
+
+# Every language the platform is written for; a language is offered once its catalog exists
+# (translations/<code>/LC_MESSAGES/messages.mo), so a page never claims a language it isn't in.
+LANGUAGES = {"en": "English", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "lang"
+DEFAULT_TIMEZONE = "America/New_York"
+
+bp = Blueprint("i18n", __name__)
+
+
+def offered() -> dict[str, str]:
+    """The languages this installation can show: English, and those with a compiled catalog."""
+    return current_app.extensions["languages"]
+
+
+def select_locale() -> str:
+    """The reader's language: their choice, then the browser's, then English."""
+    languages = offered()
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    # In the browser's order of preference, "es-MX", "es-419" or "es-US" all mean "es"
+    # (werkzeug's best_match would prefer a later exact "en" to an earlier "es-419").
+    for value, _quality in request.accept_languages:
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def school_timezone() -> str:
+    zone = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
+    return zone if zone in available_timezones() else DEFAULT_TIMEZONE
+
+
+def init_app(app) -> None:
+    translations = Path(app.config["TRANSLATIONS_DIR"])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations))
+    app.extensions["languages"] = {
+        code: name
+        for code, name in LANGUAGES.items()
+        if code == DEFAULT_LANGUAGE
+        or (translations / code / "LC_MESSAGES" / "messages.mo").is_file()
+    }
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=school_timezone)
+    app.register_blueprint(bp)
+    app.add_template_filter(local_time, "local_time")
+    app.jinja_env.globals["offered_languages"] = offered
+
+    @app.context_processor
+    def language_context():
+        return {"current_language": str(get_locale() or DEFAULT_LANGUAGE)}
+
+
+def local_time(moment: datetime | None, zone: str | None = None, style: str = "medium") -> str:
+    """A stored UTC time in the reader's language and in `zone` (a cohort's), or the school's."""
+    if moment is None:
+        return ""
+    tzinfo = ZoneInfo(zone if zone in available_timezones() else school_timezone())
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return format_datetime(aware, style, tzinfo=tzinfo, locale=str(get_locale() or "en"))
+
+
+def zone_label(zone: str | None, moment: datetime | None = None) -> str:
+    """A zone's abbreviation at a moment, like "EST" or "CDT", for headers and CSV columns."""
+    tzinfo = ZoneInfo(zone if zone in available_timezones() else school_timezone())
+    return (moment or datetime.now(UTC)).astimezone(tzinfo).tzname() or str(tzinfo)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an address elsewhere."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not (target or "").startswith("/"):
+        return url_for("index")
+    return target
+
+
+@bp.route("/language", methods=["POST"])
+@csrf.exempt  # a token would set a session cookie on the help pages, which promise none
+def choose_language():
+    """Remember the reader's language (on their account, or in a cookie) and go back.
+
+    Harmless if forged: at worst a page shows in the other language, with the switch on it.
+    """
+    language = request.form.get("language")
+    response = redirect(_safe_next(request.form.get("next")))
+    if language not in offered():
+        return response
+    if current_user.is_authenticated:
+        current_user.locale = language
+        db.session.commit()
+    else:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
+        )
+    return response
