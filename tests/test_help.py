@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from student_portal.config import PROJECT_ROOT
 from student_portal.extensions import db
 from student_portal.help_requests import MAX_OPEN_REQUESTS
 from student_portal.models import HelpRequest
@@ -36,6 +37,16 @@ def test_help_page_puts_911_first_then_each_service_with_tel_and_sms_links(clien
     assert "counseling line, not a reporting line" in page
     for group in ("Talk to someone now", "Report online harm", "Trafficking"):
         assert f">{group}</h2>" in page
+
+
+def test_students_report_to_the_cybertipline_and_icac_is_listed_as_who_investigates(make_app):
+    app = make_app(LESSONS_DIR=str(PROJECT_ROOT / "lessons"))  # the real resources
+    page = app.test_client().get("/help/").get_data(as_text=True)
+    groups = dict(re.findall(r'<h2 id="group-\d+">([^<]+)</h2>(.*?)</section>', page, re.S))
+    assert "NCMEC CyberTipline" in groups["Report online harm"]
+    assert "ICAC" not in groups["Report online harm"]
+    assert "Homeland Security" not in groups["Report online harm"]
+    assert "ICAC" in groups["Who investigates (for adults helping a family)"]
 
 
 def test_get_help_is_in_the_header_of_every_page(client):

@@ -27,14 +27,14 @@ CRISIS_FOOTER_IDS = (
 )
 
 # How the help page groups the resources of kind "help"; any other one is listed last.
+# Students report online harm to the CyberTipline, which routes reports to ICAC task forces, so
+# ICAC (and the federal HSI tip line) sit apart under "who investigates", for adults helping.
 HELP_GROUPS = [
     ("Talk to someone now", ["988-lifeline", "thorn-crisis-text", "childhelp"]),
-    (
-        "Report online harm",
-        ["ncmec-cybertipline", "fbi-tips", "icac-task-force", "local-police", "hsi-tip-line"],
-    ),
+    ("Report online harm", ["ncmec-cybertipline", "fbi-tips", "local-police"]),
     ("Trafficking", ["human-trafficking-hotline"]),
     ("Get images taken down", ["take-it-down", "stopncii"]),
+    ("Who investigates (for adults helping a family)", ["icac-task-force", "hsi-tip-line"]),
 ]
 
 
