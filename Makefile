@@ -32,7 +32,7 @@ run: install
 
 ## make test: install the test tools and run the whole suite.
 test: install-test
-	$(FLASK) lessons check
+	$(FLASK) lessons check --strict
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -rs
 

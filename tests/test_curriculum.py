@@ -7,7 +7,7 @@ from markupsafe import escape
 
 from student_portal.config import PROJECT_ROOT
 from student_portal.content import load_catalog
-from tests.readability import MAX_GRADE, grade_level
+from tests.readability import MAX_GRADE, MIN_GRADE, grade_level
 from tests.test_club import ADULT_IN_THE_ROOM
 
 CATALOG = load_catalog(PROJECT_ROOT / "lessons")
@@ -15,8 +15,8 @@ LESSONS = [pytest.param(lesson, id=lesson.slug) for lesson in CATALOG.lessons]
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_lesson_text_reads_at_grade_8_5_or_below(lesson):
-    assert grade_level(lesson.html) <= MAX_GRADE
+def test_lesson_text_reads_at_grade_5_to_8(lesson):
+    assert MIN_GRADE <= grade_level(lesson.html) <= MAX_GRADE
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -108,3 +108,10 @@ def test_each_lesson_runs_as_a_club_session_end_to_end(make_app):
         leader.post(f"{run_url}/end")
         summary = leader.get(f"{run_url}/summary").get_data(as_text=True)
         assert "<dt>Attended</dt><dd>1</dd>" in summary
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_objective_is_assessed_by_an_item(lesson):
+    assessed = {item.objective for item in lesson.quiz.items}
+    assert None not in assessed, "every item names the objective it assesses"
+    assert assessed == set(range(1, len(lesson.objectives) + 1))
