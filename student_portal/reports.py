@@ -649,7 +649,9 @@ def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator
             step_id,
             choice_id,
             correct,
-        ) in db.session.connection().execute(statement):
+        ) in db.session.connection().execute(
+            statement, execution_options={"yield_per": 5000}  # streamed, never all in memory
+        ):
             if attempt_id != last_attempt:  # number each student's tries at each lesson: 1, 2, ...
                 tries[(username, slug)] = tries.get((username, slug), 0) + 1
                 last_attempt = attempt_id
