@@ -57,8 +57,12 @@ def stored_answers(app, cohort_id: int) -> Counter:
 def download(client: Client, cohort_id: int) -> tuple[int, bytes, str]:
     """The answers file as a teacher gets it: (status, bytes, how it was fetched)."""
     status, _, body = client.get(f"/teach/cohorts/{cohort_id}/progress")
-    forms = forms_in(body.decode()) if status == 200 else []
-    export_form = next((f for f in forms if f["action"].endswith("/exports")), None)
+    export_page = find(r'href="([^"]+/exports)"', body.decode())
+    export_form = None
+    if export_page:  # the file is prepared in the background: press "Prepare the file"
+        status, _, body = client.get(export_page)
+        forms = forms_in(body.decode()) if status == 200 else []
+        export_form = next((f for f in forms if f["action"].endswith("/exports")), None)
     if export_form is None:  # the file is written inside the request
         try:
             status, _, data = client.get(f"/teach/cohorts/{cohort_id}/attempts.csv")
@@ -93,6 +97,8 @@ def check(data: bytes, stored: Counter) -> tuple[bool, bool, int]:
     if complete:
         body = body[:-1]
     column = {name: number for number, name in enumerate(header)}
+    if not {"Username", "Item", "Step", "Choice"} <= column.keys():
+        return False, False, 0  # not the answers file at all
     try:
         found = Counter(
             (

@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.routing import IntegerConverter
 
 from .cohorts import format_join_code
-from .config import PROJECT_ROOT, load_settings
+from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
 from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
@@ -28,14 +28,14 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(data_folder("templates")),
+        static_folder=str(data_folder("static")),
     )
     load_settings(app, config)
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(data_folder("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
