@@ -25,7 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,7 +34,7 @@ from benchmarks.dashboard import PASSWORD, build_school  # noqa: E402
 from benchmarks.serving import Client, find, forms_in, gunicorn, location  # noqa: E402
 from student_portal import create_app  # noqa: E402
 from student_portal.extensions import db  # noqa: E402
-from student_portal.models import Membership, QuizAnswer, QuizAttempt, User  # noqa: E402
+from student_portal.models import TEACHER, Cohort, Membership, QuizAnswer, QuizAttempt, User  # noqa: E402
 
 
 def stored_answers(app, cohort_id: int) -> Counter:
@@ -52,6 +53,40 @@ def stored_answers(app, cohort_id: int) -> Counter:
             .where(Membership.cohort_id == cohort_id)
         )
         return Counter((u, i, s or "", c) for u, i, s, c in rows)
+
+
+def teacher_name(number: int) -> str:
+    return "bench-teacher" if number == 0 else f"bench-teacher-{number + 1}"
+
+
+def add_teachers(app, cohort_id: int, count: int) -> list[int]:
+    """More teachers, each with a cohort of the same students: each export is its own job."""
+    ids = []
+    with app.app_context():
+        students = db.session.scalars(
+            select(Membership.user_id).where(Membership.cohort_id == cohort_id)
+        ).all()
+        for number in range(1, count + 1):
+            teacher = User(
+                username=teacher_name(number),
+                role=TEACHER,
+                password_hash=generate_password_hash(PASSWORD),
+            )
+            cohort = Cohort(
+                name=f"Benchmark cohort {number + 1}",
+                grade_band="6-8",
+                owner=teacher,
+                join_code=f"BENCH{number + 2}",
+            )
+            db.session.add_all([teacher, cohort])
+            db.session.flush()
+            db.session.execute(
+                insert(Membership),
+                [{"user_id": i, "cohort_id": cohort.id, "role": "student"} for i in students],
+            )
+            ids.append(cohort.id)
+        db.session.commit()
+    return ids
 
 
 def download(client: Client, cohort_id: int) -> tuple[int, bytes, str]:
@@ -88,30 +123,32 @@ def download(client: Client, cohort_id: int) -> tuple[int, bytes, str]:
 
 def check(data: bytes, stored: Counter) -> tuple[bool, bool, int]:
     """(complete: ends with the end-of-file line, identical: same answers as stored, rows)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        return False, False, 0
-    header, body = rows[0], rows[1:]
-    complete = bool(body) and body[-1][:1] == ["End of file"]
-    if complete:
-        body = body[:-1]
+    rows = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace"))
+    header = next(rows, [])
     column = {name: number for number, name in enumerate(header)}
     if not {"Username", "Item", "Step", "Choice"} <= column.keys():
         return False, False, 0  # not the answers file at all
-    try:
-        found = Counter(
-            (
-                row[column["Username"]],
-                row[column["Item"]],
-                row[column["Step"]],
-                row[column["Choice"]],
-            )
-            for row in body
-        )
-    except IndexError:  # a cut-off last line
-        return complete, False, len(body)
-    return complete, found == stored, len(body)
+    fields = [column[name] for name in ("Username", "Item", "Step", "Choice")]
+    found: Counter = Counter()
+    last: list[str] = []
+    count = 0
+    cut_off = False
+    for row in rows:
+        if last:
+            count += 1
+            try:
+                found[tuple(last[i] for i in fields)] += 1
+            except IndexError:  # a row cut off in the middle
+                cut_off = True
+        last = row
+    complete = last[:1] == ["End of file"]
+    if last and not complete:  # the last line was an answer (or half of one)
+        count += 1
+        try:
+            found[tuple(last[i] for i in fields)] += 1
+        except IndexError:
+            cut_off = True
+    return complete, found == stored and not cut_off, count
 
 
 def main() -> None:
@@ -127,8 +164,9 @@ def main() -> None:
                 "SECRET_KEY": "benchmark",
             }
         )
-        cohort_id = build_school(app, args.students)
-        stored = stored_answers(app, cohort_id)
+        cohort_ids = [build_school(app, args.students)]
+        cohort_ids += add_teachers(app, cohort_ids[0], args.teachers - 1)
+        stored = stored_answers(app, cohort_ids[0])  # every cohort has the same students
         with app.app_context():
             db.engine.dispose()
         log = open(Path(folder) / "gunicorn.log", "w")  # noqa: SIM115
@@ -136,15 +174,15 @@ def main() -> None:
             database_url, extra_env={"PORTAL_EXPORTS_DIR": str(Path(folder) / "exports")}, log=log
         ) as base:
             clients = [Client(base, timeout=600) for _ in range(args.teachers)]
-            for client in clients:
-                assert client.sign_in("bench-teacher", PASSWORD) == 302
+            for number, client in enumerate(clients):
+                assert client.sign_in(teacher_name(number), PASSWORD) == 302
             results: list = [None] * len(clients)
             timings: list[float] = [0.0] * len(clients)
 
             def run(number: int):
                 started = time.perf_counter()
                 try:
-                    results[number] = download(clients[number], cohort_id)
+                    results[number] = download(clients[number], cohort_ids[number])
                 except Exception as error:  # noqa: BLE001 - reported, not hidden
                     results[number] = (0, b"", f"error: {error!r}")
                 timings[number] = time.perf_counter() - started

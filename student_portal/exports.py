@@ -203,7 +203,8 @@ def remove_expired(folder: Path, now: float | None = None) -> None:
 def _launch(app: Flask, folder: Path, job_id: str, table: TableBuilder) -> None:
     # The .part file exists before this returns, so the job reads as running from any worker.
     part = folder / f"{job_id}.{os.getpid()}.{secrets.token_hex(4)}.part"
-    handle = open(part, "x", encoding="utf-8", newline="")  # noqa: SIM115 - closed by the writer
+    descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # students' answers
+    handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
     thread = threading.Thread(
         target=_write_job, args=(app, folder, job_id, part, handle, table), daemon=True
     )
