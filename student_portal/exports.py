@@ -219,10 +219,14 @@ def _write_job(app: Flask, folder: Path, job_id: str, part: Path, handle, table)
         with app.app_context():
             try:
                 header, rows = table()
-                with handle:
-                    count = write_csv(handle, header, rows, touch=lambda: os.utime(part))
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                try:
+                    with handle:
+                        count = write_csv(handle, header, rows, touch=lambda: os.utime(part))
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                finally:
+                    if hasattr(rows, "close"):  # a database cursor left half-read is closed now
+                        rows.close()
             finally:
                 db.session.remove()
         os.replace(part, folder / f"{job_id}.csv")
