@@ -36,9 +36,12 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -rs
 
-## make test-postgres: the suite again on a throwaway PostgreSQL server (apt-get install postgresql).
+## make test-postgres: on a throwaway PostgreSQL server (apt-get install postgresql), a short
+## classroom run (10 students, 10 s; fails on any 5xx, loss or double), then the whole suite.
 test-postgres: install-test
-	.ci/with-postgres $(BIN)/pytest -q -rs -p no:cacheprovider
+	.ci/with-postgres sh -c 'PORTAL_DATABASE_URL="$$PORTAL_TEST_DATABASE_URL" \
+	  $(BIN)/python benchmarks/classroom.py --students 10 --seconds 10 --reset --strict && \
+	  $(BIN)/pytest -q -rs -p no:cacheprovider'
 
 check-lessons: install
 	$(FLASK) lessons check

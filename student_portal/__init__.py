@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, current_app, redirect, render_template, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.routing import IntegerConverter
 
 from . import i18n
 from .cohorts import format_join_code
-from .config import PROJECT_ROOT, load_settings
+from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
 from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
@@ -27,14 +29,14 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(data_folder("templates")),
+        static_folder=str(data_folder("static")),
     )
     load_settings(app, config)
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(data_folder("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
@@ -127,6 +129,32 @@ def _register_pages(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, _error_page(status))
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _database_error)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_error(error):
+    """The database can't be reached: 503 with the help numbers, rendered without it."""
+    unreachable = isinstance(error, OperationalError | InterfaceError | PoolTimeout) or getattr(
+        error, "connection_invalidated", False
+    )
+    if not unreachable:
+        return _error_page(500)(error)
+    current_app.logger.warning("database unavailable: %s", error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone already; the next request reconnects
+        pass
+    # The page must not touch the database again: the user loader may be what failed, so the
+    # page is shown as to someone signed out (their session cookie is kept, not cleared).
+    g._login_user = current_app.login_manager.anonymous_user()
+    from .help import help_groups
+
+    page = render_template("errors/unavailable.html", help_groups=help_groups())
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
 ERROR_TEXT = {

@@ -9,13 +9,21 @@ from pathlib import Path
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def data_folder(name: str) -> Path:
+    """templates/, static/, lessons/ or migrations/: inside the installed package (the wheel
+    ships them as student_portal/<name>/), else at the top of the source checkout."""
+    shipped = PACKAGE_DIR / name
+    return shipped if shipped.is_dir() else PROJECT_ROOT / name
 
 
 def default_settings(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "portal.db"),
-        "LESSONS_DIR": str(PROJECT_ROOT / "lessons"),
+        "LESSONS_DIR": str(data_folder("lessons")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": True,

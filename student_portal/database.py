@@ -32,9 +32,10 @@ def tune_sqlite(engine) -> None:
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another worker wrote in between; taking the write lock up front makes
         # it wait (busy_timeout) instead. Page views stay deferred so readers never queue.
-        immediate = connection.get_execution_options().get("sqlite_immediate") or not (
-            has_request_context() and request.method in READ_ONLY_METHODS
-        )
+        # Outside a request (CLI, a background export) it writes unless told sqlite_immediate=False.
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        if immediate is None:
+            immediate = not (has_request_context() and request.method in READ_ONLY_METHODS)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
         connection.info["write_locked"] = immediate
 

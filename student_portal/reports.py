@@ -772,40 +772,44 @@ def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator
     def rows() -> Iterator[list]:
         tries: dict[tuple[str, str], int] = {}
         last_attempt = None
-        for (
-            name,
-            username,
-            attempt_id,
-            slug,
-            submitted,
-            score,
-            max_score,
-            passed,
-            item_id,
-            step_id,
-            choice_id,
-            correct,
-        ) in db.session.connection().execute(statement):
-            if attempt_id != last_attempt:  # number each student's tries at each lesson: 1, 2, ...
-                tries[(username, slug)] = tries.get((username, slug), 0) + 1
-                last_attempt = attempt_id
-            title, question, choice_text = texts(slug, item_id, step_id, choice_id)
-            yield [
-                name or username,
+        # Streamed (never all in memory), and closed even if the reader stops half-way.
+        result = db.session.connection().execute(statement, execution_options={"yield_per": 5000})
+        with result:
+            for (
+                name,
                 username,
-                title,
-                tries[(username, slug)],
-                submitted.strftime("%Y-%m-%d %H:%M"),
+                attempt_id,
+                slug,
+                submitted,
                 score,
                 max_score,
                 passed,
                 item_id,
-                question,
                 step_id,
                 choice_id,
-                choice_text,
                 correct,
-            ]
+            ) in result:
+                # Number each student's tries at each lesson: 1, 2, ...
+                if attempt_id != last_attempt:
+                    tries[(username, slug)] = tries.get((username, slug), 0) + 1
+                    last_attempt = attempt_id
+                title, question, choice_text = texts(slug, item_id, step_id, choice_id)
+                yield [
+                    name or username,
+                    username,
+                    title,
+                    tries[(username, slug)],
+                    submitted.strftime("%Y-%m-%d %H:%M"),
+                    score,
+                    max_score,
+                    passed,
+                    item_id,
+                    question,
+                    step_id,
+                    choice_id,
+                    choice_text,
+                    correct,
+                ]
 
     return header, rows()
 

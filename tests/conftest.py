@@ -24,6 +24,7 @@ def app_config(tmp_path: Path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LESSONS_DIR": str(FIXTURE_LESSONS),
         "WTF_CSRF_ENABLED": False,
+        "EXPORTS_DIR": str(tmp_path / "exports"),
     }
     config.update(overrides)
     return config

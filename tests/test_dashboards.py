@@ -7,12 +7,12 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from student_portal import catalog
 from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
-from student_portal.models import QuizAnswer, QuizAttempt, User
+from student_portal.models import User
 from student_portal.progress import complete_lesson, start_lesson
 from student_portal.quizzes import record_attempt
 from student_portal.reports import cohort_grid
@@ -169,21 +169,6 @@ def test_csv_neutralises_formulas(app, classroom):
         assert name in names
 
 
-def test_answers_csv_has_one_row_per_answer_with_the_question(app, classroom):
-    rows = read_csv(signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/attempts.csv"))
-    with app.app_context():
-        members_answers = db.session.scalar(
-            select(func.count(QuizAnswer.id))
-            .join(QuizAttempt)
-            .where(QuizAttempt.user_id.in_([classroom["ana"], classroom["ben"]]))
-        )
-    assert len(rows) - 1 == members_answers == 2 * (1 + 1 + 3) + (1 + 2 + 2) + (1 + 1 + 3)
-    assert "Who should you tell?" in {row[9] for row in rows[1:]}
-    ana_first_lesson = [row for row in rows[1:] if row[1] == "ana"]
-    assert {row[3] for row in ana_first_lesson} == {"1", "2"}  # try numbers, not database ids
-    assert all(row[1] in {"ana", "ben"} for row in rows[1:])
-
-
 def test_lesson_analysis_first_and_best_attempts(app, classroom):
     client = signed_in(app)
     first = client.get(f"/teach/cohorts/{classroom['cohort']}/lessons/01-first-steps").get_data(
@@ -221,7 +206,7 @@ def test_student_detail_shows_attempts_and_answers(app, classroom):
         "progress",
         "progress/print",
         "progress.csv",
-        "attempts.csv",
+        "exports",
         "lessons/01-first-steps",
         "students/{ana}",
     ],
@@ -280,7 +265,6 @@ def count_queries(app, client, url) -> int:
     [
         "progress",
         "progress.csv",
-        "attempts.csv",
         "lessons/01-first-steps",
         "lessons/01-first-steps?basis=best",
     ],

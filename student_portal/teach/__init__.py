@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import catalog, lesson_or_404
@@ -21,11 +30,20 @@ from ..cohorts import (
     set_member_role,
     username_taken,
 )
+from ..content import Catalog
 from ..content.lint import needing_check
-from ..exports import csv_response
+from ..exports import (
+    ExportJob,
+    cohort_jobs,
+    csv_response,
+    finished_file,
+    load_job,
+    start_export,
+)
+from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
-from ..models import CONTACT_PREFERENCES, LEADER, utcnow
+from ..models import CONTACT_PREFERENCES, LEADER, Cohort, utcnow
 from ..progress import lesson_statuses
 from ..reports import (
     BEST,
@@ -183,12 +201,63 @@ def progress_csv(cohort_id: int):
     return csv_response(f"{slugify(cohort.name)}-progress.csv", header, rows)
 
 
-@bp.route("/cohorts/<id:cohort_id>/attempts.csv")
+def _answers_table_builder(cohort_id: int, lessons: Catalog):
+    """What the background writer runs: the cohort's answers, read without a write lock."""
+
+    def build():
+        db.session.connection(execution_options={"sqlite_immediate": False})
+        return answers_table(db.session.get(Cohort, cohort_id), lessons)
+
+    return build
+
+
+def _cohort_job_or_404(cohort: Cohort, job_id: str, restart: bool = False) -> ExportJob:
+    """An export of this cohort (which the caller owns); a job whose writer died restarts."""
+    table = _answers_table_builder(cohort.id, catalog()) if restart else None
+    job = load_job(job_id, table)
+    if job is None or job.cohort_id != cohort.id:
+        abort(404)
+    return job
+
+
+@bp.route("/cohorts/<id:cohort_id>/exports", methods=["GET", "POST"])
 @role_required("teacher")
-def attempts_csv(cohort_id: int):
+def exports(cohort_id: int):
+    """The answers export: prepared in the background, then downloaded as one whole file."""
     cohort = cohort_for_teacher_or_404(cohort_id)
-    header, rows = answers_table(cohort, catalog())
-    return csv_response(f"{slugify(cohort.name)}-answers.csv", header, rows)
+    form = ActionForm()
+    if form.validate_on_submit():
+        job = start_export(
+            cohort.id,
+            f"{slugify(cohort.name)}-answers.csv",
+            _answers_table_builder(cohort.id, catalog()),
+        )
+        return redirect(url_for(".export_status", cohort_id=cohort.id, job_id=job.id), 303)
+    return render_template(
+        "teach/exports.html", cohort=cohort, form=form, jobs=cohort_jobs(cohort.id)
+    )
+
+
+@bp.route("/cohorts/<id:cohort_id>/exports/<job_id>")
+@role_required("teacher")
+def export_status(cohort_id: int, job_id: str):
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    job = _cohort_job_or_404(cohort, job_id, restart=True)
+    return render_template("teach/export_status.html", cohort=cohort, job=job, form=ActionForm())
+
+
+@bp.route("/cohorts/<id:cohort_id>/exports/<job_id>/download")
+@role_required("teacher")
+def export_download(cohort_id: int, job_id: str):
+    """The finished file only, with its length, so a cut-off download shows as failed."""
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    job = _cohort_job_or_404(cohort, job_id)
+    path = finished_file(job)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="text/csv", as_attachment=True, download_name=job.filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/cohorts/<id:cohort_id>/students/<id:user_id>")
