@@ -169,8 +169,7 @@ def _demo_club_session(cohort, leader, students, lesson) -> None:
     """A club session the leader ran two days ago, with attendance and one answered poll."""
     from datetime import timedelta
 
-    from .club import poll_questions, voter_key
-    from .models import Attendance, ClubSession, PollResponse, utcnow
+    from .models import RESPONDENTS, Attendance, ClubSession, PollTally, utcnow
 
     started = utcnow() - timedelta(days=2)
     session = ClubSession(
@@ -184,20 +183,27 @@ def _demo_club_session(cohort, leader, students, lesson) -> None:
     )
     db.session.add(session)
     db.session.flush()
+    from .club import poll_questions
+
     question = poll_questions(lesson)[0]
-    for index, student in enumerate(students[:4]):
+    answered = students[:4]
+    counts = {choice.id: 0 for choice in question.choices}
+    for index, student in enumerate(answered):
         db.session.add(Attendance(session_id=session.id, user_id=student.id, joined_at=started))
-        choice = question.choices[0 if index % 3 else -1]
-        db.session.add(
-            PollResponse(
-                session_id=session.id,
-                poll_number=1,
-                item_id=question.item.id,
-                step_id=question.step.id if question.step else None,
-                choice_id=choice.id,
-                voter=voter_key(session, student),
-            )
+        counts[question.choices[0 if index % 3 else -1].id] += 1
+    counts[RESPONDENTS] = len(answered)
+    db.session.add_all(
+        PollTally(
+            session_id=session.id,
+            poll_number=1,
+            item_id=question.item.id,
+            step_id=question.step.id if question.step else None,
+            choice_id=choice_id,
+            count=count,
+            shown=count,
         )
+        for choice_id, count in counts.items()
+    )
     db.session.commit()
 
 
