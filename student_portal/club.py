@@ -13,15 +13,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .access import ClubSessionPolicy, CohortPolicy
 from .content import Choice, Item, Lesson, Section, Step
 from .extensions import db
 from .models import (
-    LEADER,
+    MEMBER,
     RESPONDENTS,
     Attendance,
     ClubSession,
     Cohort,
-    Membership,
     PollTally,
     PollVoter,
     User,
@@ -60,58 +60,7 @@ def ended_at(session: ClubSession) -> datetime:
     return min(session.ended_at or limit, limit)
 
 
-# --- Who may run and who may follow ---------------------------------------------------------
-
-
-def can_run(user: User, cohort: Cohort) -> bool:
-    """The cohort's teacher, or one of its student leaders."""
-    if user.is_staff:
-        return cohort.owner_id == user.id
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.cohort_id == cohort.id,
-                Membership.user_id == user.id,
-                Membership.role == LEADER,
-            )
-        )
-        is not None
-    )
-
-
-def led_cohorts(user: User) -> list[Cohort]:
-    """Cohorts the user may run sessions for."""
-    if user.is_staff:
-        query = select(Cohort).where(Cohort.owner_id == user.id)
-    else:
-        query = (
-            select(Cohort)
-            .join(Membership, Membership.cohort_id == Cohort.id)
-            .where(Membership.user_id == user.id, Membership.role == LEADER)
-        )
-    return list(db.session.scalars(query.where(Cohort.archived.is_(False)).order_by(Cohort.name)))
-
-
-def leads_a_group(user: User) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id)
-            .where(Membership.user_id == user.id, Membership.role == LEADER)
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def is_member(user: User, cohort_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.cohort_id == cohort_id, Membership.user_id == user.id
-            )
-        )
-        is not None
-    )
+# Who may run and who may follow a session: access.CohortPolicy and access.ClubSessionPolicy.
 
 
 # --- Starting, moving, ending ---------------------------------------------------------------
@@ -132,11 +81,10 @@ def live_sessions_for_member(user: User) -> list[ClubSession]:
     return list(
         db.session.scalars(
             select(ClubSession)
-            .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
             .options(joinedload(ClubSession.cohort))
             .where(
-                Membership.user_id == user.id,
-                Membership.role != LEADER,  # leaders run their group's sessions, not follow them
+                # Leaders run their group's sessions, not follow them.
+                ClubSessionPolicy.follow_filter(user, roles=(MEMBER,)),
                 ClubSession.ended_at.is_(None),
                 ClubSession.started_at >= cutoff(),
             )
@@ -204,7 +152,7 @@ def end_session(session: ClubSession) -> None:
 
 def join(session: ClubSession, user: User) -> None:
     """Record attendance once, however often the student joins. Those who run it don't join."""
-    if can_run(user, session.cohort):
+    if CohortPolicy.can_lead(user, session.cohort):
         raise SessionError("You run this session, so you don't join it as a student.")
     exists = db.session.scalar(
         select(Attendance.id).where(
@@ -398,7 +346,7 @@ def vote(
     """
     if poll_number != session.poll_number or session.poll_revealed:
         raise SessionError("That poll has moved on. Here is the current one.")
-    if can_run(user, session.cohort):
+    if CohortPolicy.can_lead(user, session.cohort):
         raise SessionError("Leaders don't answer their own polls.")
     if not has_joined(session, user):
         raise SessionError("Join the session to answer its polls.")

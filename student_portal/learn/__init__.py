@@ -9,16 +9,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import catalog, lesson_or_404
-from ..access import led_cohort_or_404, role_required
+from ..access import ClubSessionPolicy, CohortPolicy, led_cohort_or_404, role_required
 from ..club import (
     SessionError,
     current_poll,
     has_joined,
     has_voted,
     is_live,
-    is_member,
     join,
-    leads_a_group,
     live_at,
     live_sessions_for_member,
     stage,
@@ -28,7 +26,7 @@ from ..cohorts import student_cohorts
 from ..content import InvalidResponse, Lesson
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import ClubSession, Membership, QuizDraft
+from ..models import ClubSession, QuizDraft
 from ..progress import (
     COMPLETED,
     PASSED,
@@ -270,16 +268,12 @@ def live_club_sessions():
     if current_user.is_authenticated and current_user.is_student:
         return {
             "live_club_sessions": live_sessions_for_member(current_user),
-            "leads_a_group": leads_a_group(current_user),
+            "leads_a_group": CohortPolicy.leads_any(current_user),
         }
     return {}
 
 
-def session_for_member_or_404(session_id: int) -> ClubSession:
-    session = db.session.get(ClubSession, session_id)
-    if session is None or not is_member(current_user, session.cohort_id):
-        abort(404)
-    return session
+session_for_member_or_404 = ClubSessionPolicy.to_follow_or_404
 
 
 def _follow_context(session: ClubSession) -> dict:
@@ -336,9 +330,9 @@ def session_stage(session_id: int):
 def session_state(session_id: int):
     """Cheap to poll: one indexed query (after the sign-in check), no lesson rendering."""
     row = db.session.execute(
-        select(ClubSession.version, ClubSession.ended_at, ClubSession.started_at)
-        .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
-        .where(ClubSession.id == session_id, Membership.user_id == current_user.id)
+        select(ClubSession.version, ClubSession.ended_at, ClubSession.started_at).where(
+            ClubSession.id == session_id, ClubSessionPolicy.follow_filter(current_user)
+        )
     ).first()
     if row is None:
         abort(404)
