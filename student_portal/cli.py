@@ -20,6 +20,63 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(lessons_cli)
     app.cli.add_command(create_teacher_command)
     app.cli.add_command(demo)
+    app.cli.add_command(purge)
+
+
+@click.command("purge")
+@with_appcontext
+@click.option(
+    "--older-than",
+    "days",
+    type=int,
+    required=True,
+    help="Delete students with no activity for this many days.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
+def purge(days, dry_run):
+    """Delete long-inactive students and closed help requests past their retention."""
+    from .club import forget_deleted_rows
+    from .privacy import (
+        HELP_REQUEST_RETENTION_DAYS,
+        delete_help_requests,
+        delete_student,
+        expired_help_requests,
+        inactive_students,
+        stale_poll_voters,
+    )
+
+    if days < 1:
+        raise click.BadParameter("use at least 1 day.", param_hint="--older-than")
+    verb = "Would delete" if dry_run else "Deleted"
+    students = inactive_students(days)
+    names = ", ".join(student.username for student in students)
+    click.echo(
+        f"{verb} {_plural(len(students), 'student')} with no activity for {days} days"
+        + (f": {names}" if names else ".")
+    )
+    if not dry_run:
+        for student in students:
+            username = student.username
+            removed = delete_student(student)
+            rows = ", ".join(f"{count} {table}" for table, count in sorted(removed.items()))
+            click.echo(f"  {username}: {rows}")
+    requests = expired_help_requests()
+    click.echo(
+        f"{verb} {_plural(len(requests), 'closed help request')} closed more than "
+        f"{HELP_REQUEST_RETENTION_DAYS} days ago."
+    )
+    voters = stale_poll_voters()
+    click.echo(f"{verb} {_plural(len(voters), 'has-voted mark')} of polls in ended sessions.")
+    if not dry_run:
+        delete_help_requests(requests)
+        for voter in voters:
+            db.session.delete(voter)
+        db.session.commit()
+        forget_deleted_rows()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @click.command("create-teacher")

@@ -23,6 +23,7 @@ from .models import (
     Cohort,
     HelpRequest,
     LessonProgress,
+    PollVoter,
     QuizAttempt,
     QuizDraft,
     User,
@@ -178,8 +179,7 @@ def delete_student(student: User) -> dict[str, int]:
     removed["user"] = db.session.execute(
         delete(User.__table__).where(User.__table__.c.id == student.id)
     ).rowcount
-    db.session.commit()
-    db.session.expunge_all()  # objects loaded before may describe rows that are gone
+    db.session.commit()  # expires loaded objects: any of the deleted rows now reads as gone
     return {table: count for table, count in removed.items() if count}
 
 
@@ -246,3 +246,13 @@ def delete_help_requests(requests: list[HelpRequest]) -> int:
     count = db.session.execute(delete(HelpRequest).where(HelpRequest.id.in_(ids))).rowcount
     db.session.commit()
     return count
+
+
+def stale_poll_voters() -> list[PollVoter]:
+    """"Has voted" marks left by sessions that ended on their own with a poll still open."""
+    from .club import cutoff
+
+    ended = select(ClubSession.id).where(
+        or_(ClubSession.ended_at.is_not(None), ClubSession.started_at < cutoff())
+    )
+    return list(db.session.scalars(select(PollVoter).where(PollVoter.session_id.in_(ended))))
