@@ -28,7 +28,6 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..models import ClubSession, QuizDraft
 from ..progress import (
-    COMPLETED,
     PASSED,
     attempt_by_key,
     attempts_for,
@@ -43,7 +42,7 @@ from ..progress import (
     start_lesson,
     student_attempt,
 )
-from ..reports import cohort_grid
+from ..reports import group_overview
 from .forms import answer_form
 from .quiz_player import (
     StateError,
@@ -230,32 +229,15 @@ def progress():
     )
 
 
-# A leader sees counts of the other members only. Below SMALL_GROUP of them, totals only; a
-# per-lesson count under FEWEST is shown as "fewer than 3": small numbers can point at a person.
-SMALL_GROUP = 5
-FEWEST = 3
-
-
 @bp.route("/groups/<id:cohort_id>")
 @role_required("student")
 def group(cohort_id: int):
     """A student leader's view of their group: completion counts, never names or scores."""
     cohort = led_cohort_or_404(current_user, cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
-    others = [row for row in grid.rows if row.user.id != current_user.id]
-    per_lesson = [
-        (lesson, sum(row.cells[index].status in (COMPLETED, PASSED) for row in others))
-        for index, lesson in enumerate(grid.lessons)
-    ]
     return render_template(
         "learn/group.html",
         cohort=cohort,
-        members=grid.member_count,
-        others=len(others),
-        lessons_read=sum(count for _, count in per_lesson),
-        per_lesson=per_lesson if len(others) >= SMALL_GROUP else None,
-        small_group=SMALL_GROUP,
-        fewest=FEWEST,
+        overview=group_overview(cohort, catalog().lessons, current_user.id),
     )
 
 
