@@ -95,9 +95,10 @@ class CohortPolicy:
     @staticmethod
     def member_filter(user: User, roles: tuple[str, ...] = (MEMBER, LEADER)) -> Select:
         """SQL on any column holding a cohort id: cohorts the user is a member of, in `roles`."""
-        return select(Membership.cohort_id).where(
-            Membership.user_id == user.id, Membership.role.in_(roles)
-        )
+        query = select(Membership.cohort_id).where(Membership.user_id == user.id)
+        if set(roles) != {MEMBER, LEADER}:  # any member: read from the (user, cohort) index alone
+            query = query.where(Membership.role.in_(roles))
+        return query
 
     @classmethod
     def can_lead(cls, user: User, cohort: Cohort) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -367,9 +367,15 @@ def vote(
         db.session.rollback()
         raise SessionError("You already answered this poll.") from error
     this_poll = (PollTally.session_id == session.id, PollTally.poll_number == number)
+    still_open = exists().where(
+        ClubSession.id == session.id,
+        ClubSession.poll_number == number,
+        ClubSession.poll_item_id.is_not(None),
+        ClubSession.poll_revealed.is_(False),
+    )
     respondents = db.session.scalar(
         update(PollTally)
-        .where(*this_poll, PollTally.choice_id == RESPONDENTS)
+        .where(*this_poll, PollTally.choice_id == RESPONDENTS, still_open)
         .values(count=PollTally.count + 1)
         .returning(PollTally.count)
     )

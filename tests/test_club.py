@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
-from student_portal.club import voter_key
+from student_portal import catalog
+from student_portal.club import SessionError, current_poll, voter_key
+from student_portal.club import vote as vote_service
 from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
 from student_portal.models import (
@@ -427,3 +429,28 @@ def test_no_table_puts_a_voter_next_to_a_choice(app):
     assert voters == {"id", "session_id", "poll_number", "voter"}
     assert tally_links == {"club_session"}
     assert "poll_response" not in tables
+
+
+def test_an_answer_that_races_the_poll_closing_is_not_counted(app, crowd):
+    school = crowd
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    student_client = client_for(app, "student-one")
+    student_client.post(f"/learn/sessions/{session_id}/join")
+    with app.app_context():
+        # The student's request read the session while the poll was still open...
+        stale = db.session.get(ClubSession, session_id)
+        stale.cohort  # noqa: B018 (loaded now, used after the close)
+        student = db.session.scalar(select(User).where(User.username == "student-one"))
+        lesson = catalog().lessons[0]
+        question = current_poll(stale, lesson)
+        db.session.expunge_all()
+        db.session.commit()
+        # ...and the leader closes it before the answer is written.
+        leader.post(f"/lead/sessions/{session_id}/poll/close")
+        with pytest.raises(SessionError, match="moved on"):
+            vote_service(stale, question, student, ["a"], stale.poll_number)
+        assert db.session.scalar(select(func.sum(PollTally.count))) == 0
+        assert db.session.scalar(select(func.count(PollVoter.id))) == 0
