@@ -20,6 +20,63 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(lessons_cli)
     app.cli.add_command(create_teacher_command)
     app.cli.add_command(demo)
+    app.cli.add_command(purge)
+
+
+@click.command("purge")
+@with_appcontext
+@click.option(
+    "--older-than",
+    "days",
+    type=int,
+    required=True,
+    help="Delete students with no activity for this many days.",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
+def purge(days, dry_run):
+    """Delete long-inactive students and closed help requests past their retention."""
+    from .club import forget_deleted_rows
+    from .privacy import (
+        HELP_REQUEST_RETENTION_DAYS,
+        delete_help_requests,
+        delete_student,
+        expired_help_requests,
+        inactive_students,
+        stale_poll_voters,
+    )
+
+    if days < 1:
+        raise click.BadParameter("use at least 1 day.", param_hint="--older-than")
+    verb = "Would delete" if dry_run else "Deleted"
+    students = inactive_students(days)
+    names = ", ".join(student.username for student in students)
+    click.echo(
+        f"{verb} {_plural(len(students), 'student')} with no activity for {days} days"
+        + (f": {names}" if names else ".")
+    )
+    if not dry_run:
+        for student in students:
+            username = student.username
+            removed = delete_student(student)
+            rows = ", ".join(f"{count} {table}" for table, count in sorted(removed.items()))
+            click.echo(f"  {username}: {rows}")
+    requests = expired_help_requests()
+    click.echo(
+        f"{verb} {_plural(len(requests), 'closed help request')} closed more than "
+        f"{HELP_REQUEST_RETENTION_DAYS} days ago."
+    )
+    voters = stale_poll_voters()
+    click.echo(f"{verb} {_plural(len(voters), 'has-voted mark')} of polls in ended sessions.")
+    if not dry_run:
+        delete_help_requests(requests)
+        for voter in voters:
+            db.session.delete(voter)
+        db.session.commit()
+        forget_deleted_rows()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @click.command("create-teacher")
@@ -170,8 +227,7 @@ def _demo_club_session(cohort, leader, students, lesson) -> None:
     """A club session the leader ran two days ago, with attendance and one answered poll."""
     from datetime import timedelta
 
-    from .club import poll_questions, voter_key
-    from .models import Attendance, ClubSession, PollResponse, utcnow
+    from .models import RESPONDENTS, Attendance, ClubSession, PollTally, utcnow
 
     started = utcnow() - timedelta(days=2)
     session = ClubSession(
@@ -186,20 +242,27 @@ def _demo_club_session(cohort, leader, students, lesson) -> None:
     )
     db.session.add(session)
     db.session.flush()
+    from .club import poll_questions
+
     question = poll_questions(lesson)[0]
-    for index, student in enumerate(students[:4]):
+    answered = students[:4]
+    counts = {choice.id: 0 for choice in question.choices}
+    for index, student in enumerate(answered):
         db.session.add(Attendance(session_id=session.id, user_id=student.id, joined_at=started))
-        choice = question.choices[0 if index % 3 else -1]
-        db.session.add(
-            PollResponse(
-                session_id=session.id,
-                poll_number=1,
-                item_id=question.item.id,
-                step_id=question.step.id if question.step else None,
-                choice_id=choice.id,
-                voter=voter_key(session, student),
-            )
+        counts[question.choices[0 if index % 3 else -1].id] += 1
+    counts[RESPONDENTS] = len(answered)
+    db.session.add_all(
+        PollTally(
+            session_id=session.id,
+            poll_number=1,
+            item_id=question.item.id,
+            step_id=question.step.id if question.step else None,
+            choice_id=choice_id,
+            count=count,
+            shown=count,
         )
+        for choice_id, count in counts.items()
+    )
     db.session.commit()
 
 

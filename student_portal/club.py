@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from .access import ClubSessionPolicy, CohortPolicy
 from .content import Choice, Item, Lesson, Section, Step, shuffled
 from .extensions import db
 from .models import (
-    LEADER,
+    MEMBER,
+    RESPONDENTS,
     Attendance,
     ClubSession,
     Cohort,
-    Membership,
-    PollResponse,
+    PollTally,
+    PollVoter,
     User,
     utcnow,
 )
@@ -59,58 +60,7 @@ def ended_at(session: ClubSession) -> datetime:
     return min(session.ended_at or limit, limit)
 
 
-# --- Who may run and who may follow ---------------------------------------------------------
-
-
-def can_run(user: User, cohort: Cohort) -> bool:
-    """The cohort's teacher, or one of its student leaders."""
-    if user.is_staff:
-        return cohort.owner_id == user.id
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.cohort_id == cohort.id,
-                Membership.user_id == user.id,
-                Membership.role == LEADER,
-            )
-        )
-        is not None
-    )
-
-
-def led_cohorts(user: User) -> list[Cohort]:
-    """Cohorts the user may run sessions for."""
-    if user.is_staff:
-        query = select(Cohort).where(Cohort.owner_id == user.id)
-    else:
-        query = (
-            select(Cohort)
-            .join(Membership, Membership.cohort_id == Cohort.id)
-            .where(Membership.user_id == user.id, Membership.role == LEADER)
-        )
-    return list(db.session.scalars(query.where(Cohort.archived.is_(False)).order_by(Cohort.name)))
-
-
-def leads_a_group(user: User) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id)
-            .where(Membership.user_id == user.id, Membership.role == LEADER)
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def is_member(user: User, cohort_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.cohort_id == cohort_id, Membership.user_id == user.id
-            )
-        )
-        is not None
-    )
+# Who may run and who may follow a session: access.CohortPolicy and access.ClubSessionPolicy.
 
 
 # --- Starting, moving, ending ---------------------------------------------------------------
@@ -131,11 +81,10 @@ def live_sessions_for_member(user: User) -> list[ClubSession]:
     return list(
         db.session.scalars(
             select(ClubSession)
-            .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
             .options(joinedload(ClubSession.cohort))
             .where(
-                Membership.user_id == user.id,
-                Membership.role != LEADER,  # leaders run their group's sessions, not follow them
+                # Leaders run their group's sessions, not follow them.
+                ClubSessionPolicy.follow_filter(user, roles=(MEMBER,)),
                 ClubSession.ended_at.is_(None),
                 ClubSession.started_at >= cutoff(),
             )
@@ -156,6 +105,7 @@ def start_session(
         )
     ):
         stale.ended_at = ended_at(stale)
+        _end_poll(stale)
     db.session.flush()
     if live_session(cohort) is not None:
         db.session.rollback()
@@ -189,16 +139,20 @@ def stage(session: ClubSession, lesson: Lesson) -> tuple[int, Section | None, Po
 
 def move_to(session: ClubSession, lesson: Lesson, step: int) -> None:
     session.current_step = max(0, min(step, step_count(lesson) - 1))
-    _end_poll(session)  # a new step closes the poll
+    closed = _end_poll(session)  # a new step closes the poll
     _bump(session)
     db.session.commit()
+    if closed:
+        forget_deleted_rows()
 
 
 def end_session(session: ClubSession) -> None:
     session.ended_at = utcnow()
-    _end_poll(session)
+    closed = _end_poll(session)
     _bump(session)
     db.session.commit()
+    if closed:
+        forget_deleted_rows()
 
 
 # --- Attendance -----------------------------------------------------------------------------
@@ -206,7 +160,7 @@ def end_session(session: ClubSession) -> None:
 
 def join(session: ClubSession, user: User) -> None:
     """Record attendance once, however often the student joins. Those who run it don't join."""
-    if can_run(user, session.cohort):
+    if CohortPolicy.can_lead(user, session.cohort):
         raise SessionError("You run this session, so you don't join it as a student.")
     exists = db.session.scalar(
         select(Attendance.id).where(
@@ -289,13 +243,26 @@ def find_poll_question(lesson: Lesson, key: str) -> PollQuestion | None:
 
 
 def open_poll(session: ClubSession, question: PollQuestion) -> None:
-    _end_poll(session)
+    """Ask a question: its counters start at zero, one per choice and one for respondents."""
+    was_open = _end_poll(session)
     session.poll_number += 1
     session.poll_item_id = question.item.id
     session.poll_step_id = question.step.id if question.step else None
     session.poll_revealed = False
     _bump(session)
+    db.session.add_all(
+        PollTally(
+            session_id=session.id,
+            poll_number=session.poll_number,
+            item_id=question.item.id,
+            step_id=question.step.id if question.step else None,
+            choice_id=choice_id,
+        )
+        for choice_id in [RESPONDENTS, *(choice.id for choice in question.choices)]
+    )
     db.session.commit()
+    if was_open:
+        forget_deleted_rows()
 
 
 def reveal_poll(session: ClubSession) -> None:
@@ -306,41 +273,44 @@ def reveal_poll(session: ClubSession) -> None:
 
 
 def close_poll(session: ClubSession) -> None:
-    if session.poll_item_id is not None:
-        _end_poll(session)
+    if _end_poll(session):
         _bump(session)
         db.session.commit()
+        forget_deleted_rows()
 
 
-def _end_poll(session: ClubSession) -> None:
-    """Close the open poll and cut the link between its answers and the students who gave them.
+def _end_poll(session: ClubSession) -> bool:
+    """Close the open poll: its counts all show, and the list of who answered is deleted.
 
-    While a poll is open, `voter` is a keyed hash that stops a second answer. Afterwards it is
-    replaced by a random token per voter: the counts stay, and nobody holding the database and
-    the secret key can work out who answered what.
+    The counters never held a voter, so once the "has voted" rows are gone nothing on the
+    server says who answered, let alone what. True if a poll was open: then call
+    `forget_deleted_rows()` after the commit.
     """
+    if session.poll_item_id is None:
+        return False
     session.poll_item_id = session.poll_step_id = None
-    if not session.poll_number:
+    where = (PollTally.session_id == session.id, PollTally.poll_number == session.poll_number)
+    db.session.execute(update(PollTally).where(*where).values(shown=PollTally.count))
+    db.session.execute(delete(PollVoter).where(PollVoter.session_id == session.id))
+    return True
+
+
+def forget_deleted_rows() -> None:
+    """On SQLite, empty the write-ahead log into the database file, so deleted rows are gone.
+
+    Connections zero deleted content (`secure_delete`, see database.py), but the WAL still holds
+    earlier copies of each page until a checkpoint; truncating it leaves no old "has voted" row
+    on disk. Best effort: if readers keep the log busy past the timeout, it is retried at the
+    next close. PostgreSQL keeps old row versions until VACUUM; nothing here can reach them.
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
         return
-    voters = db.session.scalars(
-        select(PollResponse.voter)
-        .where(
-            PollResponse.session_id == session.id,
-            PollResponse.poll_number == session.poll_number,
-            PollResponse.voter.like("h:%"),
-        )
-        .distinct()
-    ).all()
-    for voter in voters:
-        db.session.execute(
-            update(PollResponse)
-            .where(
-                PollResponse.session_id == session.id,
-                PollResponse.poll_number == session.poll_number,
-                PollResponse.voter == voter,
-            )
-            .values(voter="r:" + secrets.token_hex(16))
-        )
+    connection = engine.raw_connection()
+    try:
+        connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        connection.close()
 
 
 def current_poll(session: ClubSession, lesson: Lesson) -> PollQuestion | None:
@@ -363,10 +333,10 @@ def voter_key(session: ClubSession, user: User) -> str:
 def has_voted(session: ClubSession, user: User) -> bool:
     return (
         db.session.scalar(
-            select(PollResponse.id).where(
-                PollResponse.session_id == session.id,
-                PollResponse.poll_number == session.poll_number,
-                PollResponse.voter == voter_key(session, user),
+            select(PollVoter.id).where(
+                PollVoter.session_id == session.id,
+                PollVoter.poll_number == session.poll_number,
+                PollVoter.voter == voter_key(session, user),
             )
         )
         is not None
@@ -380,15 +350,18 @@ def vote(
     choice_ids: Sequence[str],
     poll_number: int | None,
 ) -> None:
-    """Store a student's answer to the open poll; one answer per student per poll.
+    """Count a student's answer to the open poll; one answer per student per poll.
 
     `poll_number` comes from the form, so an answer meant for an earlier poll is refused rather
     than counted in the new one. Only students who joined answer; runners don't (a leader who
     knows their own answer would make small tallies easy to read).
+
+    One transaction: the "has voted" row, then the respondents counter (which queues voters of
+    the same poll one behind the other on PostgreSQL too), then the chosen choices' counters.
     """
     if poll_number != session.poll_number or session.poll_revealed:
         raise SessionError("That poll has moved on. Here is the current one.")
-    if can_run(user, session.cohort):
+    if CohortPolicy.can_lead(user, session.cohort):
         raise SessionError("Leaders don't answer their own polls.")
     if not has_joined(session, user):
         raise SessionError("Join the session to answer its polls.")
@@ -400,23 +373,38 @@ def vote(
         raise SessionError("Choose one answer.")
     if has_voted(session, user):
         raise SessionError("You already answered this poll.")
-    voter = voter_key(session, user)
-    db.session.add_all(
-        PollResponse(
-            session_id=session.id,
-            poll_number=session.poll_number,
-            item_id=question.item.id,
-            step_id=question.step.id if question.step else None,
-            choice_id=choice_id,
-            voter=voter,
-        )
-        for choice_id in chosen
-    )
+    number = session.poll_number
+    voter = PollVoter(session_id=session.id, poll_number=number, voter=voter_key(session, user))
+    db.session.add(voter)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
         raise SessionError("You already answered this poll.") from error
+    this_poll = (PollTally.session_id == session.id, PollTally.poll_number == number)
+    still_open = exists().where(
+        ClubSession.id == session.id,
+        ClubSession.poll_number == number,
+        ClubSession.poll_item_id.is_not(None),
+        ClubSession.poll_revealed.is_(False),
+    )
+    respondents = db.session.scalar(
+        update(PollTally)
+        .where(*this_poll, PollTally.choice_id == RESPONDENTS, still_open)
+        .values(count=PollTally.count + 1)
+        .returning(PollTally.count)
+    )
+    if respondents is None:  # the poll closed or moved on since the checks above
+        db.session.rollback()
+        raise SessionError("That poll has moved on. Here is the current one.")
+    db.session.execute(
+        update(PollTally)
+        .where(*this_poll, PollTally.choice_id.in_(chosen))
+        .values(count=PollTally.count + 1)
+    )
+    if respondents % MIN_POLL_ANSWERS == 0:  # the leader's counts move on by a whole step
+        db.session.execute(update(PollTally).where(*this_poll).values(shown=PollTally.count))
+    db.session.commit()
 
 
 @dataclass(frozen=True)
@@ -436,73 +424,51 @@ class Tally:
 
 
 def tally(session: ClubSession, question: PollQuestion) -> Tally:
-    """Counts per choice for the open poll (two queries); never who chose what.
+    """Counts per choice for the open poll (one query); never who chose what.
 
     While the poll is open, counts move in steps of MIN_POLL_ANSWERS answers (the first 3, then
     the first 6, ...), so a leader watching the room can't tell what the latest person chose.
     """
-    where = (PollResponse.session_id == session.id, PollResponse.poll_number == session.poll_number)
-    respondents = db.session.scalar(
-        select(func.count(func.distinct(PollResponse.voter))).where(*where)
-    )
-    counted = respondents - respondents % MIN_POLL_ANSWERS
-    first_voters = (
-        select(PollResponse.voter)
-        .where(*where)
-        .group_by(PollResponse.voter)
-        .order_by(func.min(PollResponse.id))
-        .limit(counted)
-    )
-    counts = dict(
-        db.session.execute(
-            select(PollResponse.choice_id, func.count(PollResponse.id))
-            .where(*where, PollResponse.voter.in_(first_voters))
-            .group_by(PollResponse.choice_id)
-        ).all()
-    )
+    rows = db.session.execute(
+        select(PollTally.choice_id, PollTally.count, PollTally.shown).where(
+            PollTally.session_id == session.id, PollTally.poll_number == session.poll_number
+        )
+    ).all()
+    shown = {choice_id: shown for choice_id, _count, shown in rows}
+    respondents = next((count for choice_id, count, _ in rows if choice_id == RESPONDENTS), 0)
     return Tally(
-        question, respondents, tuple((c, counts.get(c.id, 0)) for c in question.choices), counted
+        question,
+        respondents,
+        tuple((c, shown.get(c.id, 0)) for c in question.choices),
+        shown.get(RESPONDENTS, 0),
     )
 
 
 def past_polls(session: ClubSession, lesson: Lesson) -> list[Tally]:
-    """Every poll of a session with its counts (two queries), for the summary."""
+    """Every answered poll of a session with its counts (one query), for the summary."""
     rows = db.session.execute(
         select(
-            PollResponse.poll_number,
-            PollResponse.item_id,
-            PollResponse.step_id,
-            PollResponse.choice_id,
-            func.count(PollResponse.id),
+            PollTally.poll_number,
+            PollTally.item_id,
+            PollTally.step_id,
+            PollTally.choice_id,
+            PollTally.count,
         )
-        .where(PollResponse.session_id == session.id)
-        .group_by(
-            PollResponse.poll_number,
-            PollResponse.item_id,
-            PollResponse.step_id,
-            PollResponse.choice_id,
-        )
-        .order_by(PollResponse.poll_number)
+        .where(PollTally.session_id == session.id)
+        .order_by(PollTally.poll_number)
     ).all()
-    respondents = dict(
-        db.session.execute(
-            select(PollResponse.poll_number, func.count(func.distinct(PollResponse.voter)))
-            .where(PollResponse.session_id == session.id)
-            .group_by(PollResponse.poll_number)
-        ).all()
-    )
     polls: dict[int, tuple[str, dict[str, int]]] = {}
     for number, item_id, step_id, choice_id, count in rows:
         key = item_id + (f"/{step_id}" if step_id else "")
         polls.setdefault(number, (key, {}))[1][choice_id] = count
     tallies = []
-    for number, (key, counts) in polls.items():
+    for key, counts in polls.values():
         question = find_poll_question(lesson, key)
-        if question is not None:
+        if question is not None and counts.get(RESPONDENTS):
             tallies.append(
                 Tally(
                     question,
-                    respondents.get(number, 0),
+                    counts[RESPONDENTS],
                     tuple((c, counts.get(c.id, 0)) for c in question.choices),
                 )
             )

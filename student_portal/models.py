@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     # Part of the session id: changing it signs out every existing session of this user.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last day the user signed in or did something (a day's precision: written once a day);
+    # `flask purge` removes students whose last activity is older than the retention period.
+    last_seen_at: Mapped[datetime | None] = mapped_column(index=True)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -271,20 +274,41 @@ class Attendance(db.Model):
     user: Mapped[User] = relationship()
 
 
-class PollResponse(db.Model):
-    """One choice in a live poll. No user id: while the poll is open `voter` is a keyed hash
-    ("h:…") that stops a second answer; when it closes each is swapped for a random token
-    ("r:…"), so counts stay and no one, even with the database and the secret key, can tell
-    who answered what."""
+class PollTally(db.Model):
+    """How many students chose one choice of one poll: a counter, never who chose it.
 
-    __table_args__ = (UniqueConstraint("session_id", "poll_number", "voter", "choice_id"),)
+    One row per choice, plus one row whose `choice_id` is RESPONDENTS that counts the students
+    who answered. `count` is every answer so far; `shown` is what the leader sees while the poll
+    is open (the counts at the last multiple of three answers), and all of them once it closes.
+    """
+
+    __table_args__ = (UniqueConstraint("session_id", "poll_number", "choice_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("club_session.id", ondelete="CASCADE"), index=True
-    )
+    # The unique constraint's first column serves lookups by session, so no separate index.
+    session_id: Mapped[int] = mapped_column(ForeignKey("club_session.id", ondelete="CASCADE"))
     poll_number: Mapped[int]
     item_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
     step_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
     choice_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    count: Mapped[int] = mapped_column(default=0)
+    shown: Mapped[int] = mapped_column(default=0)
+
+
+RESPONDENTS = "*"  # the PollTally row counting students who answered (no choice id has a "*")
+
+
+class PollVoter(db.Model):
+    """Who has answered the open poll, as a keyed hash, and nothing about what they chose.
+
+    Written in the same transaction as the PollTally counters it bumps, and deleted when the
+    poll closes: no row ever holds a voter next to a choice.
+    """
+
+    __table_args__ = (UniqueConstraint("session_id", "poll_number", "voter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique constraint's first column serves lookups by session, so no separate index.
+    session_id: Mapped[int] = mapped_column(ForeignKey("club_session.id", ondelete="CASCADE"))
+    poll_number: Mapped[int]
     voter: Mapped[str] = mapped_column(String(64))

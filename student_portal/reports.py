@@ -817,3 +817,59 @@ def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator
 def plain_text(html: str) -> str:
     """Lesson HTML as one line of text, for CSV cells."""
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+# --- A student leader's view of their group: small numbers never leave this function ---------
+
+# A leader sees counts of the other members only. Below SMALL_GROUP of them, totals only; a
+# per-lesson count under FEWEST is reported as "fewer than 3": small numbers can point at a person.
+SMALL_GROUP = 5
+FEWEST = 3
+
+
+@dataclass(frozen=True)
+class ThresholdCount:
+    """A count safe to show: its value only when it is at least `threshold`."""
+
+    value: int | None  # None when the true count is below the threshold
+    threshold: int
+    out_of: int
+
+    @classmethod
+    def of(cls, count: int, threshold: int, out_of: int) -> ThresholdCount:
+        return cls(count if count >= threshold else None, threshold, out_of)
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True)
+class GroupOverview:
+    members: int
+    others: int  # members other than the leader looking
+    lessons_read: int  # by the others, all lessons together
+    per_lesson: tuple[tuple[Lesson, ThresholdCount], ...] | None  # None: the group is too small
+    small_group: int = SMALL_GROUP
+    fewest: int = FEWEST
+
+
+def group_overview(cohort: Cohort, lessons: Sequence[Lesson], leader_id: int) -> GroupOverview:
+    """What a student leader sees of their group: counts of the others, never names or scores."""
+    grid = cohort_grid(cohort, lessons)
+    others = [row for row in grid.rows if row.user.id != leader_id]
+    counts = [
+        (lesson, sum(row.cells[index].status in (COMPLETED, PASSED) for row in others))
+        for index, lesson in enumerate(grid.lessons)
+    ]
+    per_lesson = None
+    if len(others) >= SMALL_GROUP:
+        per_lesson = tuple(
+            (lesson, ThresholdCount.of(count, FEWEST, len(others))) for lesson, count in counts
+        )
+    return GroupOverview(
+        members=grid.member_count,
+        others=len(others),
+        lessons_read=sum(count for _, count in counts),
+        per_lesson=per_lesson,
+    )

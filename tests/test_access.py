@@ -4,13 +4,41 @@ from __future__ import annotations
 
 import pytest
 
+from student_portal import catalog
+from student_portal.club import start_session
+from student_portal.extensions import db
+from student_portal.models import Cohort, User
+from tests.factories import make_student
+
 USERS = {
     "visitor": None,
     "student": "student-one",
+    "outsider": "student-other",  # a student, but not a member of the cohort
     "leader": "leader-one",
+    "other_leader": "leader-other",  # leads another teacher's cohort
     "teacher": "teacher-a",
     "other_teacher": "teacher-b",
 }
+EVERYONE = {  # who gets what on a page only the cohort's runners (its leader, its teacher) see
+    "visitor": 302,
+    "student": 404,
+    "outsider": 404,
+    "leader": 200,
+    "other_leader": 404,
+    "teacher": 200,
+    "other_teacher": 404,
+}
+RUNNERS_POST = {**EVERYONE, "leader": 302, "teacher": 302}
+FOLLOWERS = {  # the students' session pages: members of the cohort only
+    "visitor": 302,
+    "student": 200,
+    "outsider": 404,
+    "leader": 200,
+    "other_leader": 404,
+    "teacher": 403,
+    "other_teacher": 403,
+}
+FOLLOWERS_POST = {**FOLLOWERS, "student": 302, "leader": 302}
 
 # (method, url template, {role: expected status}); ids from the `school` fixture fill the template.
 PAGES = [
@@ -61,6 +89,54 @@ PAGES = [
     # A teacher reaching a student of another teacher's cohort through their own cohort's URL.
     ("GET", "/teach/cohorts/{cohort}/members/{outsider}/password", {"teacher": 404}),
     ("POST", "/teach/cohorts/{cohort}/members/{outsider}/remove", {"teacher": 404}),
+    # Student leaders and teachers running club sessions (lead/).
+    (
+        "GET",
+        "/lead/",
+        {**EVERYONE, "student": 403, "outsider": 403, "leader": 302, "other_leader": 302,
+         "teacher": 302, "other_teacher": 302},
+    ),
+    ("GET", "/lead/cohorts/{cohort}", EVERYONE),
+    ("POST", "/lead/cohorts/{cohort}", {**EVERYONE, "leader": 200, "teacher": 200}),  # one live
+    ("GET", "/lead/sessions/{session}", EVERYONE),
+    ("GET", "/lead/sessions/{session}/summary", EVERYONE),
+    ("GET", "/lead/sessions/{session}/project", EVERYONE),
+    ("GET", "/lead/sessions/{session}/project/stage", EVERYONE),
+    ("GET", "/lead/sessions/{session}/poll-panel", EVERYONE),
+    ("GET", "/lead/sessions/{session}/state.json", EVERYONE),
+    ("GET", "/lead/sessions/{session}/end", EVERYONE),
+    ("POST", "/lead/sessions/{session}/step/1", RUNNERS_POST),
+    ("POST", "/lead/sessions/{session}/poll", RUNNERS_POST),
+    ("POST", "/lead/sessions/{session}/poll/reveal", RUNNERS_POST),
+    ("POST", "/lead/sessions/{session}/poll/close", RUNNERS_POST),
+    ("POST", "/lead/sessions/{session}/end", RUNNERS_POST),
+    ("GET", "/lead/sessions/999999", {"leader": 404, "teacher": 404}),
+    # Students following a session, and a leader's group overview (learn/).
+    ("GET", "/learn/sessions/{session}", FOLLOWERS),
+    ("GET", "/learn/sessions/{session}/stage", FOLLOWERS),
+    ("GET", "/learn/sessions/{session}/state.json", FOLLOWERS),
+    ("POST", "/learn/sessions/{session}/join", FOLLOWERS_POST),
+    ("POST", "/learn/sessions/{session}/poll", FOLLOWERS_POST),
+    ("GET", "/learn/sessions/999999/state.json", {"student": 404}),
+    (
+        "GET",
+        "/learn/groups/{cohort}",
+        {**FOLLOWERS, "student": 404, "teacher": 403, "other_teacher": 403},
+    ),
+    # A student's records (export and delete): the teacher of all their cohorts, or an admin.
+    (
+        "GET",
+        "/teach/students/{student}/export.json",
+        {"visitor": 302, "student": 403, "leader": 403, "teacher": 200, "other_teacher": 404},
+    ),
+    (
+        "GET",
+        "/teach/students/{student}/delete",
+        {"visitor": 302, "student": 403, "leader": 403, "teacher": 200, "other_teacher": 404},
+    ),
+    ("POST", "/teach/students/{student}/delete", {"student": 403, "other_teacher": 404}),
+    ("GET", "/teach/students/{outsider}/export.json", {"teacher": 404}),
+    ("GET", "/teach/students/", {"visitor": 302, "student": 403, "teacher": 403}),
     ("GET", "/help/", {"visitor": 200, "student": 200, "teacher": 200}),
     ("GET", "/", {"visitor": 200, "student": 302, "teacher": 302}),
 ]
@@ -72,14 +148,27 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def club(app, school):
+    """The school, with a leader in the other cohort and a live session in the first."""
+    with app.app_context():
+        make_student(db.session.get(Cohort, school["other_cohort"]), "leader-other", leader=True)
+        session = start_session(
+            db.session.get(Cohort, school["cohort"]),
+            db.session.get(User, school["leader"]),
+            catalog().lessons[0],
+        )
+        return {**school, "session": session.id}
+
+
 @pytest.mark.parametrize("method, url, role, status", CASES)
-def test_access(client, auth, school, method, url, role, status):
+def test_access(client, auth, club, method, url, role, status):
     if USERS[role]:
         auth.login(USERS[role])
-    response = client.open(url.format(**school), method=method)
+    response = client.open(url.format(**club), method=method)
     assert response.status_code == status
-    if status == 302:
-        assert "/sign-in" in response.headers["Location"] or url == "/"
+    if status == 302:  # the sign-in page for visitors, somewhere of their own for the others
+        assert ("/sign-in" in response.headers["Location"]) == (role == "visitor")
 
 
 def test_a_refused_member_action_changes_nothing(app, client, auth, school):

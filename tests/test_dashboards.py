@@ -341,3 +341,22 @@ def test_csv_file_names_are_ascii_whatever_the_cohort_name(app, classroom):
         db.session.commit()
     response = signed_in(app).get(f"/teach/cohorts/{classroom['cohort']}/progress.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="club-progress.csv"'
+
+
+def test_the_group_report_never_holds_a_count_below_its_threshold(app, classroom):
+    """The rule lives in the report, so no template can show a small number by mistake."""
+    from student_portal import catalog
+    from student_portal.models import Cohort
+    from student_portal.reports import FEWEST, group_overview
+
+    with app.app_context():
+        cohort = db.session.get(Cohort, classroom["cohort"])
+        leader = db.session.scalar(select(User).where(User.username == "dee"))
+        small = group_overview(cohort, catalog().lessons, leader.id)
+        assert small.others == 3 and small.per_lesson is None
+        make_student(cohort, "eve")
+        complete_lesson(make_student(cohort, "fay"), "02-second-look")
+        overview = group_overview(cohort, catalog().lessons, leader.id)
+    counts = dict((lesson.slug, count) for lesson, count in overview.per_lesson)
+    assert counts["02-second-look"].below_threshold and counts["02-second-look"].value is None
+    assert all(count.value is None or count.value >= FEWEST for count in counts.values())

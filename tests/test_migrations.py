@@ -89,3 +89,51 @@ def test_a_table_rebuild_keeps_the_rows_that_point_at_it(tmp_path):
         upgrade(directory=str(migrations))
         assert db.session.scalar(select(func.count(QuizAnswer.id))) == 1
         db.engine.dispose()
+
+
+def test_old_poll_answers_become_counts_and_lose_their_voters(tmp_path):
+    """The poll-tally migration keeps closed polls' counts and drops every voter hash."""
+    app = create_app(app_config(tmp_path))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(revision="627900fed22b")  # the revision before the poll tallies
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO \"user\" (id, username, password_hash, role, session_version,"
+                    " created_at) VALUES (1, 't', 'x', 'teacher', 1, '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO cohort (id, name, grade_band, owner_id, join_code, join_open,"
+                    " archived, created_at) VALUES (1, 'c', '6-8', 1, 'ABCDEFGH', true, false,"
+                    " '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO club_session (id, cohort_id, leader_id, lesson_slug, current_step,"
+                    " version, poll_number, poll_item_id, poll_revealed, started_at) VALUES"
+                    " (1, 1, 1, 'l', 0, 1, 1, 'q', false, '2026-01-01')"
+                )
+            )
+            for voter, choice in [("r:1", "a"), ("r:1", "b"), ("r:2", "a"), ("r:3", "b")]:
+                connection.execute(
+                    text(
+                        "INSERT INTO poll_response (session_id, poll_number, item_id, choice_id,"
+                        " voter) VALUES (1, 1, 'q', :choice, :voter)"
+                    ),
+                    {"choice": choice, "voter": voter},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            counts = dict(connection.execute(text("SELECT choice_id, count FROM poll_tally")).all())
+            open_poll = connection.execute(text("SELECT poll_item_id FROM club_session")).scalar()
+            tables = set(inspect(connection).get_table_names())
+        db.engine.dispose()
+    assert counts == {"*": 3, "a": 2, "b": 2}
+    assert open_poll is None  # a poll open during the upgrade is closed
+    assert "poll_response" not in tables

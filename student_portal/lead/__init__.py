@@ -6,19 +6,18 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, u
 from flask_login import current_user, login_required
 
 from .. import catalog, lesson_or_404
+from ..access import ClubSessionPolicy, CohortPolicy, cohort_to_run_or_404
 from ..club import (
     MIN_POLL_ANSWERS,
     SESSION_HOURS,
     SessionError,
     attendance_count,
     attendees,
-    can_run,
     close_poll,
     end_session,
     ended_at,
     find_poll_question,
     is_live,
-    led_cohorts,
     live_session,
     move_to,
     open_poll,
@@ -34,30 +33,19 @@ from ..club import (
 from ..content.render import html_to_text
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import ClubSession, Cohort
+from ..models import ClubSession
 from .forms import OpenPollForm, StartSessionForm
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 
 
-def cohort_to_run_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not can_run(current_user, cohort):
-        abort(404)
-    return cohort
-
-
-def session_to_run_or_404(session_id: int) -> ClubSession:
-    session = db.session.get(ClubSession, session_id)
-    if session is None or not can_run(current_user, session.cohort):
-        abort(404)
-    return session
+session_to_run_or_404 = ClubSessionPolicy.to_run_or_404
 
 
 @bp.route("/")
 @login_required
 def index():
-    cohorts = led_cohorts(current_user)
+    cohorts = list(db.session.scalars(CohortPolicy.led(current_user)))
     if not cohorts and not current_user.is_staff:
         abort(403)
     if len(cohorts) == 1:

@@ -7,16 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import catalog, lesson_or_404
-from ..access import led_cohort_or_404, role_required
+from ..access import ClubSessionPolicy, CohortPolicy, led_cohort_or_404, role_required
 from ..club import (
     SessionError,
     current_poll,
     has_joined,
     has_voted,
     is_live,
-    is_member,
     join,
-    leads_a_group,
     live_at,
     live_sessions_for_member,
     stage,
@@ -26,9 +24,8 @@ from ..cohorts import student_cohorts
 from ..content import Lesson
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import ClubSession, Membership
+from ..models import ClubSession
 from ..progress import (
-    COMPLETED,
     PASSED,
     attempts_for,
     complete_lesson,
@@ -39,7 +36,7 @@ from ..progress import (
     student_attempt,
 )
 from ..quizzes import Kind, dump_token, in_shown_order, open_quiz, submit_answer
-from ..reports import cohort_grid
+from ..reports import group_overview
 from .forms import answer_form
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -184,32 +181,15 @@ def progress():
     )
 
 
-# A leader sees counts of the other members only. Below SMALL_GROUP of them, totals only; a
-# per-lesson count under FEWEST is shown as "fewer than 3": small numbers can point at a person.
-SMALL_GROUP = 5
-FEWEST = 3
-
-
 @bp.route("/groups/<id:cohort_id>")
 @role_required("student")
 def group(cohort_id: int):
     """A student leader's view of their group: completion counts, never names or scores."""
     cohort = led_cohort_or_404(current_user, cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
-    others = [row for row in grid.rows if row.user.id != current_user.id]
-    per_lesson = [
-        (lesson, sum(row.cells[index].status in (COMPLETED, PASSED) for row in others))
-        for index, lesson in enumerate(grid.lessons)
-    ]
     return render_template(
         "learn/group.html",
         cohort=cohort,
-        members=grid.member_count,
-        others=len(others),
-        lessons_read=sum(count for _, count in per_lesson),
-        per_lesson=per_lesson if len(others) >= SMALL_GROUP else None,
-        small_group=SMALL_GROUP,
-        fewest=FEWEST,
+        overview=group_overview(cohort, catalog().lessons, current_user.id),
     )
 
 
@@ -222,16 +202,12 @@ def live_club_sessions():
     if current_user.is_authenticated and current_user.is_student:
         return {
             "live_club_sessions": live_sessions_for_member(current_user),
-            "leads_a_group": leads_a_group(current_user),
+            "leads_a_group": CohortPolicy.leads_any(current_user),
         }
     return {}
 
 
-def session_for_member_or_404(session_id: int) -> ClubSession:
-    session = db.session.get(ClubSession, session_id)
-    if session is None or not is_member(current_user, session.cohort_id):
-        abort(404)
-    return session
+session_for_member_or_404 = ClubSessionPolicy.to_follow_or_404
 
 
 def _follow_context(session: ClubSession) -> dict:
@@ -288,9 +264,9 @@ def session_stage(session_id: int):
 def session_state(session_id: int):
     """Cheap to poll: one indexed query (after the sign-in check), no lesson rendering."""
     row = db.session.execute(
-        select(ClubSession.version, ClubSession.ended_at, ClubSession.started_at)
-        .join(Membership, Membership.cohort_id == ClubSession.cohort_id)
-        .where(ClubSession.id == session_id, Membership.user_id == current_user.id)
+        select(ClubSession.version, ClubSession.ended_at, ClubSession.started_at).where(
+            ClubSession.id == session_id, ClubSessionPolicy.follow_filter(current_user)
+        )
     ).first()
     if row is None:
         abort(404)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -13,9 +16,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from .. import catalog, lesson_or_404
-from ..access import cohort_for_teacher_or_404, membership_in_cohort_or_404, role_required
+from ..access import (
+    SHARED_STUDENT_MESSAGE,
+    StudentRecordsPolicy,
+    cohort_for_teacher_or_404,
+    membership_in_cohort_or_404,
+    role_required,
+)
 from ..charts import bar_chart, line_chart
 from ..cohorts import (
     UsernameTaken,
@@ -28,6 +38,7 @@ from ..cohorts import (
     reset_password,
     set_join_open,
     set_member_role,
+    student_cohorts,
     username_taken,
 )
 from ..content import Catalog
@@ -43,7 +54,8 @@ from ..exports import (
 from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
-from ..models import CONTACT_PREFERENCES, LEADER, Cohort, utcnow
+from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
+from ..privacy import delete_student, export_student
 from ..progress import lesson_statuses
 from ..reports import (
     BEST,
@@ -65,6 +77,8 @@ from ..reports import (
 from .cells import row_cells_html
 from .forms import (
     CohortForm,
+    DeleteStudentForm,
+    FindStudentForm,
     JoinCodeForm,
     MemberRoleForm,
     NewTeacherForm,
@@ -276,6 +290,104 @@ def student(cohort_id: int, user_id: int):
         statuses=lesson_statuses(membership.user, lessons),
         attempts=attempts,
         LEADER=LEADER,
+        records=StudentRecordsPolicy.decide(current_user, membership.user),
+        ALLOWED=StudentRecordsPolicy.ALLOWED,
+        shared_message=SHARED_STUDENT_MESSAGE,
+    )
+
+
+# --- A student's records: export everything, or delete everything (COPPA, FERPA) -----------
+
+
+def _records_refused():
+    page = render_template(
+        "error.html",
+        status=403,
+        title="Only an administrator can do this",
+        message=SHARED_STUDENT_MESSAGE,
+    )
+    return page, 403
+
+
+@bp.route("/students/<id:user_id>/export.json")
+@role_required("teacher")
+def student_export(user_id: int):
+    """Everything stored about one student, as a JSON download."""
+    student, decision = StudentRecordsPolicy.student_or_404(user_id)
+    if decision != StudentRecordsPolicy.ALLOWED:
+        return _records_refused()
+    body = json.dumps(export_student(student), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="student-{student.username}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/students/<id:user_id>/delete", methods=["GET", "POST"])
+@role_required("teacher")
+def student_delete(user_id: int):
+    """Delete a student and everything stored about them, after the teacher confirms."""
+    student, decision = StudentRecordsPolicy.student_or_404(user_id)
+    if decision != StudentRecordsPolicy.ALLOWED:
+        return _records_refused()
+    back = _back_to(request.args.get("cohort", type=int))
+    form = DeleteStudentForm()
+    if form.validate_on_submit():
+        if form.confirm_username.data.lower() != student.username.lower():
+            form.confirm_username.errors.append(
+                f"That is not {student.username}. Type the username exactly as shown."
+            )
+        else:
+            name = student.username
+            removed = delete_student(student)
+            rows = sum(removed.values())
+            flash(f"{name} and everything stored about them ({rows} records) were deleted.", "info")
+            return redirect(back)
+    return render_template(
+        "teach/student_delete.html",
+        student=student,
+        cohorts=student_cohorts(student),
+        form=form,
+        back=back,
+    )
+
+
+def _back_to(cohort_id: int | None) -> str:
+    """Where to go after a delete: the teacher's cohort it started from, else the start page."""
+    if cohort_id is not None:
+        cohort = db.session.get(Cohort, cohort_id)
+        if cohort is not None and cohort.owner_id == current_user.id:
+            return url_for("teach.cohort", cohort_id=cohort.id)
+    if current_user.role == ADMIN:
+        return url_for("teach.find_student")
+    return url_for("teach.home")
+
+
+@bp.route("/students/")
+@role_required("teacher")
+def find_student():
+    """Administrators find any student by username, to export or delete their records."""
+    if current_user.role != ADMIN:
+        abort(403)
+    form = FindStudentForm(request.args)
+    student = None
+    if request.args and form.validate():
+        student = db.session.scalar(
+            select(User).where(
+                func.lower(User.username) == form.username.data.lower(), User.role == STUDENT
+            )
+        )
+        if student is None:
+            form.username.errors.append("No student has that username.")
+    return render_template(
+        "teach/find_student.html",
+        form=form,
+        student=student,
+        cohorts=student_cohorts(student) if student else [],
     )
 
 

@@ -60,3 +60,22 @@ class NewTeacherForm(PortalForm):
         ],
     )
     password, confirm = new_password_fields()
+
+
+class DeleteStudentForm(PortalForm):
+    """Deleting a student can't be undone, so the teacher types the student's username."""
+
+    confirm_username = StringField(
+        "Type the student's username to confirm",
+        filters=[strip_text],
+        validators=[DataRequired("Type the username shown above.")],
+    )
+
+
+class FindStudentForm(PortalForm):
+    class Meta:
+        csrf = False  # a search by GET changes nothing
+
+    username = StringField(
+        "Username", filters=[strip_text], validators=[DataRequired("Type a username.")]
+    )
