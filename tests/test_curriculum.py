@@ -80,7 +80,7 @@ def test_every_lesson_step_has_its_leaders_guide(lesson):
     assert lesson.guide_matching("before you start", "ground rule")
     assert lesson.guide_matching("tells you", "disclos")
     for section in lesson.sections:
-        assert lesson.guide_for(section.title), f"no guide section for “{section.title}”"
+        assert lesson.guide_for(section), f"no guide section for “{section.title}”"
 
 
 def test_each_lesson_runs_as_a_club_session_end_to_end(make_app):

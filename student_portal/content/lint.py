@@ -37,6 +37,7 @@ def catalog_warnings(catalog: Catalog, root: Path, today: date | None = None) ->
     for lesson in catalog.lessons:
         warnings += quiz_warnings(lesson, root / lesson.slug)
         warnings += objective_warnings(lesson, root / lesson.slug)
+        warnings += translation_warnings(lesson, root / lesson.slug)
     warnings += resource_warnings(catalog, root / "resources.toml", today or date.today())
     warnings.sort(key=lambda problem: (problem.path.parts, problem.line or 0))
     return warnings
@@ -170,6 +171,33 @@ def resource_warnings(catalog: Catalog, path: Path, today: date) -> list[Problem
                     f'resource "{resource.id}" was last verified on {resource.verified_on}, more '
                     "than 12 months ago; check its numbers and links again before students "
                     "rely on them",
+                )
+            )
+    return warnings
+
+
+def translation_warnings(lesson: Lesson, folder: Path) -> list[Problem]:
+    """Translations made from an older English file, and items still shown in English."""
+    warnings = []
+    for language, translated in lesson.translations.items():
+        for name in translated.outdated:
+            english = name.replace(f".{language}.", ".")
+            warnings.append(
+                Problem(
+                    folder / name,
+                    None,
+                    f"{english} has changed since this translation was made: update the "
+                    "translation and its translated_from (it is still shown, marked outdated)",
+                )
+            )
+        untranslated = [item.id for item in translated.quiz.items if item.untranslated]
+        if untranslated:
+            warnings.append(
+                Problem(
+                    folder / f"quiz.{language}.toml",
+                    None,
+                    f"{len(untranslated)} item(s) have no complete translation and are shown in "
+                    f"English: {', '.join(untranslated)}",
                 )
             )
     return warnings

@@ -7,6 +7,7 @@ of them; `check_lessons` returns them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import tomllib
@@ -20,6 +21,7 @@ from typing import Any
 from . import render
 from .model import Catalog, Choice, ContentError, Item, Lesson, Problem, Quiz, Resource, Step
 from .tomlmap import TomlMap, TomlTable
+from .translation import load_translations
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID_LENGTH = 64  # ids end up in database columns (lesson slug, item, step and choice ids)
@@ -224,7 +226,15 @@ RESOURCE_FIELDS = {
     "checked_against": _Field("text"),
     "needs_check": _Field("bool"),
 }
+# Words a resource may have in another language (numbers and addresses stay in one place).
+TRANSLATED_RESOURCE_FIELDS = ("name", "purpose", "note", "hours", "languages")
+for _language in ("es",):
+    for _name in TRANSLATED_RESOURCE_FIELDS:
+        RESOURCE_FIELDS[f"{_name}_{_language}"] = _Field("text")
 RESOURCE_KINDS = ("help", "source")
+RESOURCE_TEXT_FIELDS = {
+    field.name for field in dataclasses.fields(Resource) if field.type in ("str", "str | None")
+}
 PHONE = re.compile(r"^\+?[0-9][0-9 ().-]*$")
 
 
@@ -292,16 +302,27 @@ def _load_resources(path: Path, problems: list[Problem]) -> dict[str, Resource] 
                 **{
                     key: value
                     for key, value in entry.items()
-                    if key in RESOURCE_FIELDS and isinstance(value, str)
+                    if key in RESOURCE_TEXT_FIELDS and isinstance(value, str)
                 }
                 | {
                     "name": str(entry.get("name", "")),
                     "purpose": str(entry.get("purpose", "")),
                     "verified_on": _date_or_none(entry.get("verified_on")),
                     "needs_check": entry.get("needs_check") is True,
+                    "translations": _resource_translations(entry),
                 }
             )
     return resources
+
+
+def _resource_translations(entry: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """{"es": {"purpose": ...}} from keys like purpose_es."""
+    translations: dict[str, dict[str, str]] = {}
+    for key, value in entry.items():
+        name, _, language = key.rpartition("_")
+        if name in TRANSLATED_RESOURCE_FIELDS and isinstance(value, str) and language:
+            translations.setdefault(language, {})[name] = value
+    return translations
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -460,6 +481,20 @@ def _load_lesson(
         guide_sections=render.split_sections(guide_html, "Before you start") if guide_html else (),
         quiz=quiz,
     )
+    lesson.translations.update(
+        load_translations(
+            {
+                "english": lesson,
+                "folder": folder,
+                "resources": resources,
+                "check_contacts": known.check if known is not None else None,
+                "render_body": lambda text, first_line, path, found, language="es": _render_body(
+                    text, first_line, path, resources, found, language
+                ),
+                "problems": problems,
+            }
+        )
+    )
     return lesson
 
 
@@ -469,6 +504,7 @@ def _render_body(
     path: Path,
     resources: Mapping[str, Resource] | None,
     problems: list[Problem],
+    language: str = "en",
 ) -> str:
     """Render a Markdown body, reporting unknown or misplaced resource shortcuts."""
 
@@ -492,7 +528,7 @@ def _render_body(
             )
         )
 
-    return render.render_document(text, resources or {}, unknown, misplaced)
+    return render.render_document(text, resources or {}, unknown, misplaced, language)
 
 
 def _parse_lesson_md(

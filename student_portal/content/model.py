@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +47,13 @@ class Resource:
     verified_on: date | None = None  # when a person last checked it against `checked_against`
     checked_against: str | None = None
     needs_check: bool = False  # not yet re-checked at the source: listed for staff to confirm
+    # Text in other languages, by language then field ("es" -> {"purpose": ...}).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+
+    def localized(self, language: str) -> Resource:
+        """The resource with its texts in `language` where it has them; numbers stay one."""
+        texts = self.translations.get(language)
+        return replace(self, **texts) if texts else self
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Item:
     choices: tuple[Choice, ...] = ()  # single / multiple
     steps: tuple[Step, ...] = ()  # scenario; steps[0] is where the story starts
     objective: int | None = None  # 1-based index into the lesson's objectives
+    untranslated: bool = False  # shown in English inside a translated lesson
 
     @property
     def start(self) -> Step:
@@ -123,6 +131,12 @@ class Section:
     id: str  # the heading's id attribute
     title: str
     html: str
+    key: str = ""  # in a translation, the English title of the section at its place
+
+    @property
+    def match_key(self) -> str:
+        """What the leader's guide matches a lesson step by (the English title)."""
+        return (self.key or self.title).strip().lower()
 
 
 @dataclass(frozen=True)
@@ -141,15 +155,22 @@ class Lesson:
     guide_html: str
     quiz: Quiz
     guide_sections: tuple[Section, ...] = ()  # the guide split at its ## headings
+    language: str = "en"
+    outdated: tuple[str, ...] = ()  # translated files whose English has changed since
+    # The lesson in other languages, by language code (empty on a translation itself).
+    translations: dict[str, Lesson] = field(default_factory=dict, compare=False, repr=False)
 
-    def guide_for(self, title: str) -> Section | None:
-        """The guide's section with the same heading as a lesson section, if any."""
-        wanted = title.strip().lower()
-        return next((s for s in self.guide_sections if s.title.strip().lower() == wanted), None)
+    def guide_for(self, section: Section) -> Section | None:
+        """The guide's section with the same (English) heading as a lesson section, if any."""
+        return next((s for s in self.guide_sections if s.match_key == section.match_key), None)
 
     def guide_matching(self, *words: str) -> list[Section]:
-        """Guide sections whose heading mentions any of `words` (e.g. "ground rules")."""
-        return [s for s in self.guide_sections if any(w in s.title.lower() for w in words)]
+        """Guide sections whose English heading mentions any of `words` (e.g. "ground rule")."""
+        return [s for s in self.guide_sections if any(w in s.match_key for w in words)]
+
+    def in_language(self, language: str | None) -> Lesson:
+        """This lesson in `language` if it has been translated, else as written."""
+        return self.translations.get(language or "en", self)
 
 
 @dataclass(frozen=True)
@@ -159,5 +180,10 @@ class Catalog:
     lessons: tuple[Lesson, ...]
     resources: dict[str, Resource] = field(default_factory=dict)
 
-    def get(self, slug: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+    def get(self, slug: str, language: str | None = None) -> Lesson | None:
+        """A lesson by slug, in `language` where it has been translated."""
+        lesson = next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+        return lesson.in_language(language) if lesson is not None else None
+
+    def lessons_in(self, language: str | None) -> tuple[Lesson, ...]:
+        return tuple(lesson.in_language(language) for lesson in self.lessons)

@@ -134,9 +134,28 @@ def display_url(url: str) -> str:
     return shown[:-1] if shown.endswith("/") and shown.count("/") == 1 else shown
 
 
-def resource_card(resource: Resource) -> str:
-    """The HTML card for a `[[resource:ID]]` shortcut, sanitized."""
+# The few words of a resource card, per language (cards are rendered when lessons load).
+CARD_WORDS = {
+    "en": {
+        "call": "Call",
+        "text": "Text",
+        "text_to": "Text {keyword} to {number}",
+        "languages": "Languages",
+    },
+    "es": {
+        "call": "Llama al",
+        "text": "Envía un mensaje de texto al",
+        "text_to": "Envía {keyword} al {number}",
+        "languages": "Idiomas",
+    },
+}
+
+
+def resource_card(resource: Resource, language: str = "en") -> str:
+    """The HTML card for a `[[resource:ID]]` shortcut, in `language`, sanitized."""
     escape = html.escape
+    words = CARD_WORDS.get(language, CARD_WORDS["en"])
+    resource = resource.localized(language)
     parts = [
         '<div class="resource-card">',
         f'<p class="resource-name"><strong>{escape(resource.name)}</strong></p>',
@@ -145,14 +164,15 @@ def resource_card(resource: Resource) -> str:
     if resource.phone:
         label = resource.phone_label or resource.phone
         parts.append(
-            f'<p class="resource-contact">Call <a href="tel:{phone_digits(resource.phone)}">'
+            f'<p class="resource-contact">{words["call"]} '
+            f'<a href="tel:{phone_digits(resource.phone)}">'
             f"{escape(label)}</a></p>"
         )
     if resource.text:
         link_text = (
-            f"Text {resource.text_keyword} to {resource.text}"
+            words["text_to"].format(keyword=resource.text_keyword, number=resource.text)
             if resource.text_keyword
-            else f"Text {resource.text}"
+            else f"{words['text']} {resource.text}"
         )
         parts.append(
             f'<p class="resource-contact"><a href="{escape(sms_href(resource))}">'
@@ -166,7 +186,9 @@ def resource_card(resource: Resource) -> str:
     if resource.hours:
         parts.append(f'<p class="resource-hours">{escape(resource.hours)}</p>')
     if resource.languages:
-        parts.append(f'<p class="resource-languages">Languages: {escape(resource.languages)}</p>')
+        parts.append(
+            f'<p class="resource-languages">{words["languages"]}: {escape(resource.languages)}</p>'
+        )
     if resource.note:
         parts.append(f'<p class="resource-note">{escape(resource.note)}</p>')
     parts.append("</div>")
@@ -178,6 +200,7 @@ def render_document(
     resources: Mapping[str, Resource],
     on_unknown_resource: Callable[[int, str], None] | None = None,
     on_misplaced_shortcut: Callable[[int], None] | None = None,
+    language: str = "en",
 ) -> str:
     """Render a lesson or guide body: Markdown, sanitized, with resource cards substituted.
 
@@ -201,7 +224,7 @@ def render_document(
             lines[index] = ""
             continue
         lines[index] = f"{match.group('indent')}{token}x{len(cards)}x"
-        cards.append(resource_card(resource))
+        cards.append(resource_card(resource, language))
     rendered = markdown_to_html("\n".join(lines))
     if not cards:
         return rendered

@@ -112,7 +112,7 @@ def run(session_id: int):
         step=step,
         steps=step_count(lesson),
         section=section,
-        guide=lesson.guide_for(section.title) if section else None,
+        guide=lesson.guide_for(section) if section else None,
         before_you_start=lesson.guide_matching("before you start", "ground rule"),
         disclosure=lesson.guide_matching("tells you", "disclos"),
         poll=poll,

@@ -1,0 +1,126 @@
+"""Lesson translations: text only, keyed by the English ids; outdated and missing parts show."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from student_portal.content import load_catalog
+from student_portal.content.lint import catalog_warnings
+from student_portal.content.loader import scan_lessons
+from student_portal.content.translation import source_hash
+
+BASIC = Path(__file__).parent / "fixtures" / "lessons" / "basic"
+SLUG = "02-second-look"
+
+
+@pytest.fixture
+def lessons(tmp_path) -> Path:
+    """The basic lessons with a complete Spanish translation of the second lesson."""
+    root = tmp_path / "lessons"
+    shutil.copytree(BASIC, root)
+    folder = root / SLUG
+    (folder / "lesson.es.md").write_text(
+        "+++\n"
+        f'translated_from = "{source_hash(folder / "lesson.md")}"\n'
+        'title = "Segunda mirada"\n'
+        'summary = "Una lección corta."\n'
+        'objectives = ["Terminar una lección corta"]\n'
+        "+++\n"
+        "## Única sección\n\nTexto corto.\n\n[[resource:test-hotline]]\n"
+    )
+    (folder / "guide.es.md").write_text(
+        f'+++\ntranslated_from = "{source_hash(folder / "guide.md")}"\n+++\n'
+        "# Cómo guiar\n\nQue sea breve.\n"
+    )
+    (folder / "quiz.es.toml").write_text(
+        f'translated_from = "{source_hash(folder / "quiz.toml")}"\n\n'
+        "[item.q1]\n"
+        'prompt = "¿Es tu culpa cuando un adulto te presiona?"\n\n'
+        "[item.q1.choice.no]\n"
+        'text = "No"\n'
+        'feedback = "Así es: el adulto es el responsable."\n\n'
+        "[item.q1.choice.yes]\n"
+        'text = "Sí"\n'
+        'feedback = "Nunca es tu culpa; el adulto es el responsable."\n'
+    )
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_translation_keeps_the_english_structure_and_grading(lessons):
+    catalog = load_catalog(lessons)
+    english = catalog.get(SLUG)
+    spanish = catalog.get(SLUG, "es")
+    assert spanish.language == "es" and spanish.title == "Segunda mirada"
+    assert spanish.minutes == english.minutes and spanish.sources == english.sources
+    assert spanish.quiz.version == english.quiz.version
+    (item,) = spanish.quiz.items
+    assert item.prompt == "<p>¿Es tu culpa cuando un adulto te presiona?</p>"
+    assert [(c.id, c.correct) for c in item.choices] == [("no", True), ("yes", False)]
+    assert not item.untranslated and spanish.outdated == ()
+    assert spanish.sections[0].title == "Única sección"
+    assert spanish.sections[0].match_key == english.sections[0].match_key  # the guide matches
+    assert "Llama al <a" in spanish.html and "Call <a" not in spanish.html  # cards in Spanish
+    assert (
+        catalog.get(SLUG, "fr") is english and catalog.get("01-first-steps", "es").language == "en"
+    )
+
+
+def test_a_missing_item_falls_back_to_english_for_that_item_only(lessons):
+    quiz = lessons / SLUG / "quiz.es.toml"
+    _edit(quiz, 'feedback = "Nunca es tu culpa; el adulto es el responsable."\n', "")
+    catalog, problems = scan_lessons(lessons)
+    assert problems == []
+    (item,) = catalog.get(SLUG, "es").quiz.items
+    assert item.untranslated and item.prompt.startswith("<p>Is it ever your fault")
+    warnings = [str(w) for w in catalog_warnings(catalog, lessons)]
+    assert (
+        f"{quiz}: 1 item(s) have no complete translation and are shown in English: q1" in warnings
+    )
+
+
+def test_a_translation_of_an_older_english_file_is_served_but_reported_outdated(lessons):
+    _edit(lessons / SLUG / "quiz.toml", 'text = "Yes"', 'text = "Yes, always"')
+    catalog, problems = scan_lessons(lessons)
+    assert problems == []
+    spanish = catalog.get(SLUG, "es")
+    assert spanish.outdated == ("quiz.es.toml",)
+    warnings = [str(w) for w in catalog_warnings(catalog, lessons)]
+    assert any("quiz.es.toml: quiz.toml has changed since this translation" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("quiz.es.toml", "[item.q1.choice.yes]", "[item.q1.choice.maybe]", 'choice "maybe" is not'),
+        ("quiz.es.toml", "[item.q1]", "[item.q9]", 'item "q9" is not in quiz.toml'),
+        ("lesson.es.md", "## Única sección", "## Una\n\nx\n\n## Dos", "has 2 sections but"),
+        ("lesson.es.md", 'title = "Segunda mirada"', "minutes = 9", 'unknown key "minutes"'),
+        ("lesson.es.md", '"Terminar una lección corta"', '"a", "b"', "must list the 1 objectives"),
+        ("lesson.es.md", "Texto corto.", "Llama al 1-555-123-4567.", "is not in resources.toml"),
+        ("guide.es.md", "translated_from", "made_from", "needs translated_from"),
+    ],
+)
+def test_translation_mistakes_name_the_file_and_the_problem(lessons, file, old, new, message):
+    _edit(lessons / SLUG / file, old, new)
+    catalog, problems = scan_lessons(lessons)
+    assert any(problem.path.name == file and message in problem.message for problem in problems), [
+        str(p) for p in problems
+    ]
+    assert catalog.get(SLUG, "es").language == "en"  # a broken translation is never served
+
+
+def test_a_translation_needs_all_three_files(lessons):
+    (lessons / SLUG / "guide.es.md").unlink()
+    _catalog, problems = scan_lessons(lessons)
+    assert [p.message for p in problems] == [
+        "guide.es.md is missing: a translation needs all three files"
+    ]
