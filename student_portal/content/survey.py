@@ -116,6 +116,7 @@ def scan_survey(
         return None, []
     problems: list[Problem] = []
     survey = _load(path, resources, problems)
+    problems.sort(key=lambda problem: problem.line or 0)
     return (survey if not problems else None), problems
 
 
