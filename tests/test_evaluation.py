@@ -595,3 +595,16 @@ def test_a_database_user_id_column_is_nowhere_in_the_response_tables(app):
             assert not any("user" in name for name in columns)
     assert MIN_GROUP == 10
     assert math.isfinite(t_quantile_975(9))
+
+
+def test_the_demo_school_has_a_closed_check_with_a_report_to_read(make_app):
+    app = make_app(LESSONS_DIR=str(REPO_LESSONS))
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert "demo-teacher   password teach-safely-2026" in result.stdout
+    with app.app_context():
+        windows = db.session.scalars(select(EvaluationWindow)).all()
+        assert len(windows) == 1 and windows[0].secret is None
+        teacher = db.session.scalar(select(User).where(User.username == "demo-teacher"))
+        report = build_report("Demo", teacher_scope(teacher), current_survey(), breakdown=True)
+    assert report.total.n_matched >= 10
+    assert report.total.change.low > 0
