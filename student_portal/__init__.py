@@ -15,6 +15,7 @@ from . import i18n
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
+from .content.survey import load_survey
 from .database import tune_sqlite
 from .extensions import csrf, db, login_manager, migrate
 
@@ -45,9 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Loaded, validated and rendered once; invalid content stops start-up here.
     app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
+    app.extensions["survey"] = load_survey(
+        app.config["LESSONS_DIR"], app.extensions["catalog"].resources
+    )
     _check_help_resources(app)
 
-    from . import auth, help, lead, learn, teach
+    from . import auth, evaluate, help, lead, learn, teach
     from .cli import register_cli
 
     app.register_blueprint(auth.bp)
@@ -55,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(teach.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(lead.bp)
+    app.register_blueprint(evaluate.bp)
     register_cli(app)
     _register_pages(app)
     return app

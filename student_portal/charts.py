@@ -85,3 +85,53 @@ def line_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def before_after_chart(
+    chart_id: str,
+    title: str,
+    description: str,
+    rows: Sequence[tuple[str, int | None, int | None]],
+) -> Markup:
+    """Two horizontal bars of percentages per row: before (light) and after (dark).
+
+    A value of None (suppressed for privacy) draws no bar and says "not shown".
+    """
+    label_width, bar_width, bar_height, row_height = 230, 330, 12, 44
+    height = row_height * len(rows) + 36
+    parts = _frame(chart_id, title, description, height)
+    parts += [
+        f'<rect class="chart-bar chart-bar-before" x="{label_width}" y="4" width="12" '
+        'height="12"/>',
+        f'<text class="chart-value" x="{label_width + 18}" y="15">Before</text>',
+        f'<rect class="chart-bar" x="{label_width + 90}" y="4" width="12" height="12"/>',
+        f'<text class="chart-value" x="{label_width + 108}" y="15">After</text>',
+    ]
+    for index, (label, before, after) in enumerate(rows):
+        y = 28 + index * row_height
+        short = label if len(label) <= 30 else label[:29] + "…"
+        parts.append(f'<text class="chart-label" x="0" y="{y + 20}">{escape(short)}</text>')
+        for offset, (name, value, css) in enumerate(
+            (("Before", before, "chart-bar chart-bar-before"), ("After", after, "chart-bar"))
+        ):
+            top = y + 2 + offset * (bar_height + 4)
+            parts.append(
+                f'<rect class="chart-track" x="{label_width}" y="{top}" width="{bar_width}" '
+                f'height="{bar_height}" rx="2"/>'
+            )
+            if value is None:
+                shown = "not shown"
+            else:
+                shown = f"{value}%"
+                width = round(bar_width * max(0, min(value, 100)) / 100, 1)
+                parts.append(
+                    f'<rect class="{css}" x="{label_width}" y="{top}" width="{width}" '
+                    f'height="{bar_height}" rx="2"><title>{escape(label)}, {name.lower()}: '
+                    f"{shown}</title></rect>"
+                )
+            parts.append(
+                f'<text class="chart-value" x="{label_width + bar_width + 8}" '
+                f'y="{top + bar_height - 1}">{name[0]} {shown}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -221,6 +221,72 @@ def _create_demo_school(lessons) -> None:
                     _demo_key(person, lesson, "second"),
                 )
     _demo_club_session(cohort, leader, [student for student, _ in students], first)
+    _demo_evaluation(teacher, lessons)
+
+
+def _demo_evaluation(teacher: User, lessons) -> None:
+    """Last term's club: 18 students took the before-check, 15 of them the after-check too, and
+    the window is closed, so the teacher has a report to read. Scores improve, unevenly."""
+    import random
+    import secrets
+
+    from werkzeug.security import generate_password_hash
+
+    from .cohorts import new_join_code
+    from .evaluation import (
+        POST,
+        PRE,
+        close_window,
+        current_survey,
+        open_post_check,
+        open_window,
+        submit_check,
+    )
+
+    survey = current_survey()
+    if survey is None:
+        return
+    cohort = Cohort(
+        name="Last term's club",
+        grade_band="6-8",
+        owner=teacher,
+        join_code=new_join_code(),
+        join_open=False,
+    )
+    db.session.add(cohort)
+    members = []
+    for number in range(18):
+        student = User(username=f"club-member-{number + 1:02d}", role=STUDENT)
+        # Nobody signs in as these: a random password, hashed cheaply.
+        student.password_hash = generate_password_hash(
+            secrets.token_urlsafe(24), method="pbkdf2:sha256:1000"
+        )
+        db.session.add_all([student, Membership(user=student, cohort=cohort)])
+        members.append(student)
+    db.session.commit()
+    window = open_window(cohort)
+    dice = random.Random(146)
+    slugs = [lesson.slug for lesson in lessons]
+
+    def answers(score: int, agree: int) -> dict[str, str]:
+        right = set(dice.sample([item.id for item in survey.knowledge], score))
+        given = {}
+        for item in survey.knowledge:
+            wrong = [choice.id for choice in item.choices if not choice.correct]
+            given[item.id] = item.correct_choice.id if item.id in right else dice.choice(wrong)
+        for item in survey.confidence:
+            given[item.id] = str(max(1, min(5, agree + dice.choice((-1, 0, 0, 1)))))
+        return given
+
+    count = len(survey.knowledge)
+    before = [min(count, max(0, round(dice.gauss(0.5 * count, 1.6)))) for _ in members]
+    for student, score in zip(members, before, strict=True):
+        submit_check(student, window, PRE, answers(score, 3), survey, slugs)
+    open_post_check(window)
+    for student, score in zip(members[:15], before, strict=False):
+        after = min(count, max(0, score + round(dice.gauss(2.0, 1.3))))
+        submit_check(student, window, POST, answers(after, 4), survey, slugs)
+    close_window(window)
 
 
 def _demo_club_session(cohort, leader, students, lesson) -> None:

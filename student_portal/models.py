@@ -95,6 +95,8 @@ class Membership(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=MEMBER)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A family opted this student out of the anonymous before-and-after check: never asked.
+    evaluation_opt_out: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     user: Mapped[User] = relationship(back_populates="memberships")
     cohort: Mapped[Cohort] = relationship(back_populates="memberships")
@@ -312,3 +314,70 @@ class PollVoter(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("club_session.id", ondelete="CASCADE"))
     poll_number: Mapped[int]
     voter: Mapped[str] = mapped_column(String(64))
+
+
+PRE, POST = "pre", "post"
+
+
+class EvaluationWindow(db.Model):
+    """A cohort's period of anonymous before-and-after checks.
+
+    While open, `secret` keys the respondent hashes that match a student's two checks and stop a
+    second one. Closing destroys it (NULL) and swaps every hash for a random pairing token.
+    """
+
+    __table_args__ = (
+        # One open window per cohort.
+        Index(
+            "uq_evaluation_window_open_cohort",
+            "cohort_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    secret: Mapped[str | None] = mapped_column(String(64))  # NULL once closed
+    post_open: Mapped[bool] = mapped_column(default=False)  # teacher opened the after-check
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    cohort: Mapped[Cohort] = relationship()
+
+
+class SurveyResponse(db.Model):
+    """One check handed in. No user id and no time: `respondent_key` is HMAC(window secret,
+    user id) while the window is open ("h:…"), a random token shared by one respondent's two
+    checks once it is closed ("r:…")."""
+
+    __table_args__ = (UniqueConstraint("window_id", "phase", "respondent_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique constraint's index, (window_id, phase, respondent_key), serves lookups by window.
+    window_id: Mapped[int] = mapped_column(ForeignKey("evaluation_window.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(4))  # "pre" or "post"
+    respondent_key: Mapped[str] = mapped_column(String(66))
+    survey_version: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int]  # knowledge items answered correctly (skipped and "not sure" count 0)
+    max_score: Mapped[int]
+
+    answers: Mapped[list[SurveyAnswer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class SurveyAnswer(db.Model):
+    """One answered item: a knowledge choice (with whether it was right) or a 1-5 agreement."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    choice_id: Mapped[str | None] = mapped_column(String(ITEM_ID_MAX))
+    correct: Mapped[bool | None]
+    value: Mapped[int | None]  # confidence items: 1 strongly disagree … 5 strongly agree
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from .lint import catalog_warnings, needing_check
 from .loader import scan_lessons
+from .survey import scan_survey
 
 lessons_cli = AppGroup("lessons", help="Work with lesson content.")
 
@@ -33,6 +34,8 @@ def check_command(directory: Path | None, strict: bool) -> None:
             raise click.UsageError("Give a lessons folder, or set LESSONS_DIR in the app config.")
         directory = Path(configured)
     catalog, problems = scan_lessons(directory)
+    survey, survey_problems = scan_survey(directory, catalog.resources)
+    problems += survey_problems
     if problems:
         for problem in problems:
             click.echo(str(problem))
@@ -48,6 +51,11 @@ def check_command(directory: Path | None, strict: bool) -> None:
             f"source: {', '.join(unchecked)}"
         )
     items = sum(len(lesson.quiz.items) for lesson in catalog.lessons)
+    if survey is not None:
+        click.echo(
+            f"Evaluation check: {_plural(len(survey.knowledge), 'knowledge item')}, "
+            f"{_plural(len(survey.confidence), 'confidence item')}"
+        )
     if warnings:
         click.echo(f"{_plural(len(warnings), 'warning')}.", err=True)
         if strict:
