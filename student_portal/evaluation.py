@@ -547,6 +547,8 @@ class Report:
     items: list[ItemFigures] = field(default_factory=list)
     confidence: list[ConfidenceFigures] = field(default_factory=list)
     windows: int = 0
+    # Cohorts whose small numbers keep them out of some combined figures (see assemble_report).
+    left_out: int = 0
 
     @property
     def readings(self) -> list[str]:
@@ -620,11 +622,29 @@ def assemble_report(title, survey, responses, answer_rows, breakdown: bool) -> R
         shown = _suppress([getattr(row, count) for row in rows])
         for row, visible in zip(rows, shown, strict=True):
             setattr(row, f"{measure}_shown", visible)
+    # A cohort's own page shows its figures once they rest on MIN_GROUP students, so a
+    # combined figure that also held a smaller cohort would give that cohort away (the total
+    # minus the others). Combined figures only take a cohort's check (and its matched pairs)
+    # where it has MIN_GROUP students.
+    combined = len(by_cohort) > 1
+    eligible: dict[int, set[str]] = {}
+    for cohort_id, data in by_cohort.items():
+        matched = len(data[PRE].keys() & data[POST].keys())
+        eligible[cohort_id] = {
+            phase for phase in PHASES if not combined or len(data[phase]) >= MIN_GROUP
+        }
+        if combined and matched < MIN_GROUP:
+            eligible[cohort_id].add("unpaired")
     total_data = {"name": "All", PRE: {}, POST: {}}
-    for data in by_cohort.values():
+    unpaired: set = set()
+    for cohort_id, data in by_cohort.items():
         for phase in PHASES:
-            total_data[phase].update(data[phase])
-    total = _group("All students", total_data)
+            if phase in eligible[cohort_id]:
+                total_data[phase].update(data[phase])
+        if "unpaired" in eligible[cohort_id]:
+            unpaired |= data[PRE].keys() & data[POST].keys()
+    total = _group("All students", total_data, unpaired)
+    left_out = sum(1 for cohort_id in by_cohort if eligible[cohort_id] != set(PHASES))
     total.pre_shown = total.n_pre >= MIN_GROUP
     total.post_shown = total.n_post >= MIN_GROUP
     total.change_shown = total.n_matched >= MIN_GROUP
@@ -634,6 +654,8 @@ def assemble_report(title, survey, responses, answer_rows, breakdown: bool) -> R
     counts = defaultdict(int)  # (phase, item) → answers; (phase, item, "right") → right
     scale = defaultdict(int)  # (phase, item, value) → answers
     for row in answer_rows:
+        if row.phase not in eligible.get(row.cohort_id, ()):
+            continue
         if row.value is None:
             counts[(row.phase, row.item_id, "right")] += row.right
         else:
@@ -680,13 +702,15 @@ def assemble_report(title, survey, responses, answer_rows, breakdown: bool) -> R
         items=items,
         confidence=confidence,
         windows=len(windows),
+        left_out=left_out,
     )
     return report
 
 
-def _group(label: str, data: Mapping) -> GroupFigures:
+def _group(label: str, data: Mapping, unpaired: set = frozenset()) -> GroupFigures:
+    """Figures for one group; `unpaired` keys are left out of the matched change."""
     pre, post = data[PRE], data[POST]
-    pairs = [(pre[key], post[key]) for key in sorted(pre.keys() & post.keys())]
+    pairs = [(pre[key], post[key]) for key in sorted((pre.keys() & post.keys()) - unpaired)]
     group = GroupFigures(label=label, n_pre=len(pre), n_post=len(post), n_matched=len(pairs))
     group.pre_mean = sum(pre.values()) / len(pre) if pre else None
     group.post_mean = sum(post.values()) / len(post) if post else None

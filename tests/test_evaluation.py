@@ -539,7 +539,12 @@ def test_the_teachers_breakdown_hides_a_small_cohort_and_the_next_smallest(app):
     assert rows["Big"].change is not None and rows["Big"].pre_mean is not None
     assert rows["Small"].change is None and rows["Small"].pre_mean is None
     assert rows["Middle"].change is None and rows["Middle"].pre_mean is None  # complementary
-    assert report.total.n_matched == 41 and report.total.change is not None
+    # The small cohort is left out of the combined figures too: otherwise "all my cohorts"
+    # minus the other cohorts' own pages would give its figures away.
+    assert report.total.n_matched == 36 and report.total.n_pre == 36
+    assert report.total.change is not None and report.left_out == 1
+    page = signed_in(app, "teacher-t").get("/teach/evaluation/mine").get_data(as_text=True)
+    assert "1 cohort has fewer than 10 students in a check" in page
 
 
 def test_the_csv_holds_aggregate_figures_only(app):
