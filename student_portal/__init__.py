@@ -77,8 +77,14 @@ def catalog() -> Catalog:
     return current_app.extensions["catalog"]
 
 
+def reader_lessons() -> tuple[Lesson, ...]:
+    """Every lesson, in the reader's language where it has been translated."""
+    return catalog().lessons_in(i18n.reader_language())
+
+
 def lesson_or_404(slug: str) -> Lesson:
-    lesson = catalog().get(slug)
+    """A lesson by slug, in the reader's language where it has been translated."""
+    lesson = catalog().get(slug, i18n.reader_language())
     if lesson is None:
         abort(404)
     return lesson

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -52,6 +52,13 @@ def select_locale() -> str:
     return DEFAULT_LANGUAGE
 
 
+def reader_language() -> str:
+    """The language of this request ("en" outside a request, as in the CLI)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
 def school_timezone() -> str:
     zone = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
     return zone if zone in available_timezones() else DEFAULT_TIMEZONE
@@ -73,7 +80,7 @@ def init_app(app) -> None:
 
     @app.context_processor
     def language_context():
-        return {"current_language": str(get_locale() or DEFAULT_LANGUAGE)}
+        return {"current_language": reader_language()}
 
 
 def local_time(moment: datetime | None, zone: str | None = None, style: str = "medium") -> str:

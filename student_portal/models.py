@@ -134,6 +134,7 @@ class QuizAttempt(db.Model):
     max_score: Mapped[int]
     passed: Mapped[bool]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    language: Mapped[str] = mapped_column(String(8), default="en")  # the quiz's language
     # One per quiz form: a double click or a browser retry finds the attempt already stored.
     idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
 

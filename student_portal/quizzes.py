@@ -358,6 +358,7 @@ def _store_attempt(
             score=result.score,
             max_score=result.max_score,
             passed=result.passed,
+            language=lesson.language,
             idempotency_key=key,
         )
         .returning(QuizAttempt.id)

@@ -124,3 +124,44 @@ def test_a_translation_needs_all_three_files(lessons):
     assert [p.message for p in problems] == [
         "guide.es.md is missing: a translation needs all three files"
     ]
+
+
+def test_a_spanish_reader_takes_the_quiz_in_spanish_and_it_counts_with_english(
+    make_app, lessons, school_in, tmp_path
+):
+    """Grading and reports rest on the English ids, so attempts in both languages add up."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from sqlalchemy import select
+
+    from student_portal.extensions import db
+    from student_portal.models import QuizAttempt
+    from tests.helpers import answer_quiz
+
+    compiled = tmp_path / "translations" / "es" / "LC_MESSAGES"
+    compiled.mkdir(parents=True)
+    with open(compiled / "messages.mo", "wb") as handle:
+        write_mo(handle, Catalog(locale="es"))
+    app = make_app(LESSONS_DIR=str(lessons), TRANSLATIONS_DIR=str(tmp_path / "translations"))
+    school_in(app)
+    spanish, english = app.test_client(), app.test_client()
+    for client, name in ((spanish, "student-one"), (english, "student-two")):
+        client.post("/sign-in", data={"username": name, "password": "correct-horse-9"})
+    spanish.post("/language", data={"language": "es", "next": "/"})
+
+    lesson = spanish.get(f"/learn/{SLUG}").get_data(as_text=True)
+    assert "Única sección" in lesson and "Texto corto." in lesson
+    question = spanish.get(f"/learn/{SLUG}/quiz").get_data(as_text=True)
+    assert "¿Es tu culpa cuando un adulto te presiona?" in question
+    result = answer_quiz(spanish, SLUG, [["no"]])
+    page = spanish.get(result.headers["Location"]).get_data(as_text=True)
+    assert "Así es: el adulto es el responsable." in page
+    answer_quiz(english, SLUG, [["yes"]])
+
+    with app.app_context():
+        languages = sorted(db.session.scalars(select(QuizAttempt.language)))
+    assert languages == ["en", "es"]
+    teacher = app.test_client()
+    teacher.post("/sign-in", data={"username": "teacher-a", "password": "correct-horse-9"})
+    analysis = teacher.get(f"/teach/cohorts/1/lessons/{SLUG}").get_data(as_text=True)  # Period 3
+    assert "2 students have taken this quiz" in analysis

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import catalog, lesson_or_404
+from .. import catalog, lesson_or_404, reader_lessons
 from ..access import ClubSessionPolicy, CohortPolicy, cohort_to_run_or_404
 from ..club import (
     MIN_POLL_ANSWERS,
@@ -58,7 +58,7 @@ def index():
 def cohort(cohort_id: int):
     """Start a session, or go back to the live one; the group's past sessions."""
     cohort = cohort_to_run_or_404(cohort_id)
-    lessons = catalog().lessons
+    lessons = reader_lessons()
     form = StartSessionForm()
     form.lesson.choices = [(lesson.slug, lesson.title) for lesson in lessons]
     if not form.is_submitted() and current_user.is_staff:

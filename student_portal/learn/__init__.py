@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import catalog, lesson_or_404
+from .. import lesson_or_404, reader_lessons
 from ..access import ClubSessionPolicy, CohortPolicy, led_cohort_or_404, role_required
 from ..club import (
     SessionError,
@@ -45,7 +45,7 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 @bp.route("/")
 @role_required("student")
 def lessons():
-    statuses = lesson_statuses(current_user, catalog().lessons)
+    statuses = lesson_statuses(current_user, reader_lessons())
     return render_template("learn/lessons.html", statuses=statuses)
 
 
@@ -164,15 +164,15 @@ def attempt(slug: str, attempt_id: int):
 
 
 def _lesson_after(lesson: Lesson) -> Lesson | None:
-    lessons = catalog().lessons
-    position = lessons.index(lesson)
+    lessons = reader_lessons()
+    position = next(index for index, other in enumerate(lessons) if other.slug == lesson.slug)
     return lessons[position + 1] if position + 1 < len(lessons) else None
 
 
 @bp.route("/progress")
 @role_required("student")
 def progress():
-    statuses = lesson_statuses(current_user, catalog().lessons)
+    statuses = lesson_statuses(current_user, reader_lessons())
     return render_template(
         "learn/progress.html",
         statuses=statuses,
@@ -189,7 +189,7 @@ def group(cohort_id: int):
     return render_template(
         "learn/group.html",
         cohort=cohort,
-        overview=group_overview(cohort, catalog().lessons, current_user.id),
+        overview=group_overview(cohort, reader_lessons(), current_user.id),
     )
 
 

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import catalog, lesson_or_404
+from .. import catalog, lesson_or_404, reader_lessons
 from ..access import (
     SHARED_STUDENT_MESSAGE,
     StudentRecordsPolicy,
@@ -95,7 +95,7 @@ def home():
     open_requests = open_requests_by_cohort(current_user)
     return render_template(
         "teach/home.html",
-        overview=teacher_overview(current_user, catalog().lessons, open_requests),
+        overview=teacher_overview(current_user, reader_lessons(), open_requests),
         open_total=sum(open_requests.values()),
     )
 
@@ -144,7 +144,7 @@ def new_cohort():
 def cohort(cohort_id: int):
     """Members and join code."""
     cohort = cohort_for_teacher_or_404(cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
+    grid = cohort_grid(cohort, reader_lessons())
     members = sorted(grid.rows, key=lambda row: (row.role != LEADER, row.user.shown_name.lower()))
     return render_template(
         "teach/cohort.html",
@@ -161,7 +161,7 @@ def cohort(cohort_id: int):
 def progress(cohort_id: int):
     """The cohort's students × lessons grid, with summaries and charts."""
     cohort = cohort_for_teacher_or_404(cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
+    grid = cohort_grid(cohort, reader_lessons())
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
     completion_bars = bar_chart(
@@ -200,7 +200,7 @@ def progress(cohort_id: int):
 @role_required("teacher")
 def progress_print(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
+    grid = cohort_grid(cohort, reader_lessons())
     return render_template(
         "teach/progress_print.html", cohort=cohort, grid=grid, printed_at=utcnow()
     )
@@ -210,7 +210,7 @@ def progress_print(cohort_id: int):
 @role_required("teacher")
 def progress_csv(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
-    grid = cohort_grid(cohort, catalog().lessons)
+    grid = cohort_grid(cohort, reader_lessons())
     header, rows = grid_table(grid)
     return csv_response(f"{slugify(cohort.name)}-progress.csv", header, rows)
 
@@ -280,7 +280,7 @@ def student(cohort_id: int, user_id: int):
     """One student's lessons, attempts and answers: for the cohort's teacher only."""
     cohort = cohort_for_teacher_or_404(cohort_id)
     membership = membership_in_cohort_or_404(cohort, user_id)
-    lessons = catalog().lessons
+    lessons = reader_lessons()
     attempts = student_attempts(membership.user, lessons)
     return render_template(
         "teach/student.html",
@@ -523,6 +523,6 @@ def lessons():
     resources = catalog().resources
     return render_template(
         "teach/lessons.html",
-        lessons=catalog().lessons,
+        lessons=reader_lessons(),
         to_confirm=[resources[resource_id] for resource_id in needing_check(catalog())],
     )
