@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean
+.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages
+
+# Interface translations: translations/<lang>/LC_MESSAGES/messages.po, compiled for the app.
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+PYBABEL = $(BIN)/pybabel
+EXTRACT = $(PYBABEL) extract -F translations/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output --omit-header
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -23,22 +28,38 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+%.mo: %.po | $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+catalogs: $(CATALOGS:.po=.mo)
+
+## make messages: collect new interface strings into every catalog (then translate them).
+messages: install
+	$(EXTRACT) -o translations/messages.pot .
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+## make check-messages: fail if a catalog misses a string the code uses.
+check-messages: install
+	$(EXTRACT) -o $(VENV)/messages.pot .
+	$(PYBABEL) update -i $(VENV)/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --check
+
 ## make run: set up, migrate the SQLite database in instance/, load the demo school, serve.
-run: install
+run: install catalogs
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	PORTAL_SESSION_COOKIE_SECURE=false $(FLASK) run --port $(PORT)
 
 ## make test: install the test tools and run the whole suite.
-test: install-test
+test: install-test catalogs
 	$(FLASK) lessons check --strict
+	$(if $(CATALOGS),$(MAKE) --no-print-directory check-messages)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -rs
 
 ## make test-postgres: on a throwaway PostgreSQL server (apt-get install postgresql), a short
 ## classroom run (10 students, 10 s; fails on any 5xx, loss or double), then the whole suite.
-test-postgres: install-test
+test-postgres: install-test catalogs
 	.ci/with-postgres sh -c 'PORTAL_DATABASE_URL="$$PORTAL_TEST_DATABASE_URL" \
 	  $(BIN)/python benchmarks/classroom.py --students 10 --seconds 10 --reset --strict && \
 	  $(BIN)/pytest -q -rs -p no:cacheprovider'
