@@ -1,6 +1,7 @@
 """Reading level of lesson text, for the curriculum test and for authors.
 
-Run `python -m tests.readability [LESSONS_DIR]` to print each lesson's Flesch–Kincaid grade.
+Run `python -m tests.readability [LESSONS_DIR]` to print each lesson's Flesch–Kincaid grade, and
+the Fernández Huerta ease of its Spanish translation.
 """
 
 from __future__ import annotations
@@ -65,14 +66,31 @@ def student_text(html: str) -> str:
 
 
 def grade_level(html: str) -> float:
+    textstat.set_lang("en_US")
     return textstat.flesch_kincaid_grade(student_text(html))
+
+
+# Fernández Huerta's reading ease for Spanish (higher is easier). Its scale runs high: the
+# English lessons, at grades 5-8, score about 99-103 on it. Between 70 ("fairly easy") and 95
+# the Spanish is as plain as the English without reading younger.
+MIN_EASE_ES, MAX_EASE_ES = 70.0, 95.0
+
+
+def spanish_ease(html: str) -> float:
+    textstat.set_lang("es")
+    try:
+        return textstat.fernandez_huerta(student_text(html))
+    finally:
+        textstat.set_lang("en_US")
 
 
 if __name__ == "__main__":
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "lessons")
     for lesson in load_catalog(folder).lessons:
         text = student_text(lesson.html)
+        spanish = lesson.translations.get("es")
+        ease = f"  Spanish ease {spanish_ease(spanish.html):5.1f}" if spanish else ""
         print(
             f"{lesson.slug:<28} grade {grade_level(lesson.html):4.1f}  "
-            f"words {textstat.lexicon_count(text):>5}  (range {MIN_GRADE}-{MAX_GRADE})"
+            f"words {textstat.lexicon_count(text):>5}  (range {MIN_GRADE}-{MAX_GRADE}){ease}"
         )

@@ -7,7 +7,14 @@ from markupsafe import escape
 
 from student_portal.config import PROJECT_ROOT
 from student_portal.content import load_catalog
-from tests.readability import MAX_GRADE, MIN_GRADE, grade_level
+from tests.readability import (
+    MAX_EASE_ES,
+    MAX_GRADE,
+    MIN_EASE_ES,
+    MIN_GRADE,
+    grade_level,
+    spanish_ease,
+)
 from tests.test_club import ADULT_IN_THE_ROOM
 
 CATALOG = load_catalog(PROJECT_ROOT / "lessons")
@@ -115,3 +122,17 @@ def test_every_objective_is_assessed_by_an_item(lesson):
     assessed = {item.objective for item in lesson.quiz.items}
     assert None not in assessed, "every item names the objective it assesses"
     assert assessed == set(range(1, len(lesson.objectives) + 1))
+
+
+TRANSLATED = [
+    pytest.param(lesson.translations["es"], id=lesson.slug)
+    for lesson in CATALOG.lessons
+    if "es" in lesson.translations
+]
+
+
+@pytest.mark.parametrize("spanish", TRANSLATED)
+def test_spanish_lessons_are_complete_current_and_as_plain_as_the_english(spanish):
+    assert MIN_EASE_ES <= spanish_ease(spanish.html) <= MAX_EASE_ES
+    assert spanish.outdated == ()
+    assert not [item.id for item in spanish.quiz.items if item.untranslated]
