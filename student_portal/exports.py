@@ -159,8 +159,13 @@ def load_job(job_id: str, table: TableBuilder | None = None) -> ExportJob | None
         if not parts and table is not None and _claim_dead_writer(folder, job_id):
             _launch(current_app._get_current_object(), folder, job_id, table)
             parts = _live_parts(folder, job_id)
-        state = RUNNING if parts else FAILED
-        size = max((p.stat().st_size for p in parts), default=0)
+        if parts:
+            state, size = RUNNING, max(p.stat().st_size for p in parts)
+        elif finished.exists():  # the writer finished between the first look and this one
+            state, size = DONE, finished.stat().st_size
+            meta = json.loads((folder / f"{job_id}.json").read_text())
+        else:
+            state, size = FAILED, 0
     return ExportJob(
         id=job_id,
         cohort_id=int(meta["cohort_id"]),
@@ -229,8 +234,9 @@ def _write_job(app: Flask, folder: Path, job_id: str, part: Path, handle, table)
                         rows.close()
             finally:
                 db.session.remove()
-        os.replace(part, folder / f"{job_id}.csv")
+        # The row count first: a page that sees the finished file also sees how many rows.
         _set_meta(folder, job_id, rows=count)
+        os.replace(part, folder / f"{job_id}.csv")
     except Exception:
         handle.close()
         if part.exists():  # else another worker took the job over: it is not ours to fail
