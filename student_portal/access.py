@@ -14,12 +14,13 @@ from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Load a user from "<id>:<session version>"; an old version means signed out."""
+    """Load a user from "<id>:<session version>"; an old version or a deactivated account
+    means signed out."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
 

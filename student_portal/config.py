@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .passwords import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,18 @@ def default_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 8,
+        # OWASP's minimum for Argon2id. The test suite lowers these to stay fast; never lower
+        # them in a real deployment.
+        "PASSWORD_ARGON2_TIME_COST": ARGON2_TIME_COST,
+        "PASSWORD_ARGON2_MEMORY_KIB": ARGON2_MEMORY_KIB,
+        # Flask-Limiter: in this process's memory unless PORTAL_RATELIMIT_STORAGE_URL names a
+        # shared store (several servers, or to count across gunicorn workers exactly).
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -36,6 +50,8 @@ def load_settings(app: Flask, config: dict | None) -> None:
     app.config.from_prefixed_env("PORTAL")
     if "DATABASE_URL" in app.config:  # PORTAL_DATABASE_URL is the documented name
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config.pop("DATABASE_URL")
+    if "RATELIMIT_STORAGE_URL" in app.config:  # PORTAL_RATELIMIT_STORAGE_URL, likewise
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.pop("RATELIMIT_STORAGE_URL")
     if config:
         app.config.from_mapping(config)
     if app.debug:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 
 from .extensions import db
@@ -31,15 +31,34 @@ def tune_sqlite(engine) -> None:
     def on_begin(connection):
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another worker wrote in between; taking the write lock up front makes
-        # it wait (busy_timeout) instead. Page views stay deferred so readers never queue.
+        # it wait (busy_timeout) instead. Page views stay deferred so readers never queue, and
+        # so do views marked @writes_explicitly, which open their writes with begin_write().
         immediate = connection.get_execution_options().get("sqlite_immediate") or not (
-            has_request_context() and request.method in READ_ONLY_METHODS
+            has_request_context()
+            and (request.method in READ_ONLY_METHODS or _view_writes_explicitly())
         )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _view_writes_explicitly() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_explicitly", False)
+
+
+def writes_explicitly(view: Callable) -> Callable:
+    """Mark a view whose POSTs read, do slow work (hashing a password), then perhaps write.
+
+    Its transactions begin deferred, so reading takes no write lock and other workers' writes
+    don't queue behind its slow work; it (or the service it calls) opens each write with
+    begin_write(). Put it right below the route decorator.
+    """
+    view.writes_explicitly = True
+    return view
+
+
 def begin_write() -> None:
-    """Start a write transaction from a page view (a GET that records something).
+    """Start a write transaction from a page view (a GET that records something, or a view
+    marked @writes_explicitly).
 
     Ends the read transaction the view may have open (nothing is pending in it: services own
     every write) and opens the next one with BEGIN IMMEDIATE on SQLite.
