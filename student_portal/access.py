@@ -25,11 +25,11 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-ROLES = {"student": (STUDENT,), "teacher": (TEACHER, ADMIN)}
+ROLES = {"student": (STUDENT,), "teacher": (TEACHER, ADMIN), "admin": (ADMIN,)}
 
 
 def role_required(role: str):
-    """Require a signed-in user of `role` ("student" or "teacher"); others get 403."""
+    """Require a signed-in user of `role` ("student", "teacher" or "admin"); others get 403."""
     allowed = ROLES[role]
 
     def decorator(view):
@@ -43,6 +43,14 @@ def role_required(role: str):
         return wrapped
 
     return decorator
+
+
+def staff_account_or_404(user_id: int) -> User:
+    """A teacher or admin account, for an admin managing staff; 404 for any other id."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff:
+        abort(404)
+    return user
 
 
 def cohort_for_teacher_or_404(cohort_id: int) -> Cohort:

@@ -61,3 +61,7 @@ class NewTeacherForm(PortalForm):
         ],
     )
     password, confirm = new_password_fields()
+
+
+class StaffActiveForm(PortalForm):
+    action = HiddenField(validators=[AnyOf(["deactivate", "reactivate"])])
