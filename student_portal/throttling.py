@@ -81,7 +81,8 @@ def limit(
 
 
 def retry_after_seconds(request_limit: RequestLimit) -> int:
-    return max(1, math.ceil(request_limit.reset_at - time.time()))
+    reset_time, _remaining = request_limit.window  # when the oldest counted attempt expires
+    return max(1, math.ceil(reset_time - time.time()))
 
 
 def when_to_try_again(seconds: int) -> str:
