@@ -150,11 +150,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_serving(base: str, server: subprocess.Popen) -> None:
+def wait_until_serving(base: str, server: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            sys.exit("gunicorn stopped while starting; see its log above")
+            sys.exit("gunicorn stopped while starting:\n" + log_path.read_text()[-3000:])
         try:
             # Several answers in a row: every worker has loaded the app.
             for _ in range(8):
@@ -229,9 +229,9 @@ def main() -> None:
         command = [sys.executable, "-m", "gunicorn", "--workers", "4", "--chdir", str(ROOT)]
         command += ["--bind", f"127.0.0.1:{port}", "app:app"]
         with open(log_path, "w") as log:
-            server = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+            server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
-            wait_until_serving(base, server)
+            wait_until_serving(base, server, log_path)
             sign_ins: tuple[list, list] = ([], [])
             joins: tuple[list, list] = ([], [])
             for round_number in range(args.rounds):

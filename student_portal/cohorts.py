@@ -157,7 +157,7 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None:
         waste_time_like_a_check(password)  # an unknown username takes as long as a wrong one
         return None
-    stored_hash = user.password_hash
+    user_id, stored_hash = user.id, user.password_hash
     if not verify_password(stored_hash, password):
         return None
     if not user.active:
@@ -168,7 +168,7 @@ def authenticate(username: str, password: str) -> User | None:
         # Only if nobody changed the password in the meantime (a teacher's reset wins).
         db.session.execute(
             update(User)
-            .where(User.id == user.id, User.password_hash == stored_hash)
+            .where(User.id == user_id, User.password_hash == stored_hash)
             .values(password_hash=new_hash)
         )
         db.session.commit()
