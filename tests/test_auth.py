@@ -346,3 +346,22 @@ def test_a_display_name_of_only_invisible_characters_is_no_name(app, client, sch
     with app.app_context():
         stored = db.session.scalar(select(User.display_name).where(User.username == "maple-fox"))
     assert stored is None
+
+
+def test_joining_another_group_with_a_name_that_looks_like_its_teacher_is_refused(
+    app, client, auth, school
+):
+    with app.app_context():
+        db.session.get(User, school["student"]).display_name = "Ms Τest"  # Greek Τ
+        db.session.commit()
+        code = make_cohort(name="Youth club").join_code  # its teacher is "Ms Test"
+    auth.login("student-one")
+    response = client.post("/join", data={"join_code": code})
+    assert response.status_code == 200
+    assert "Your name looks like the name of someone in that group" in error_beside(
+        response.get_data(as_text=True), "join_code"
+    )
+    with app.app_context():
+        assert db.session.scalar(
+            select(func.count(Membership.id)).where(Membership.user_id == school["student"])
+        ) == 1

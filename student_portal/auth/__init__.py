@@ -174,6 +174,13 @@ def join_another():
             form.join_code.errors.append(str(error))
         else:
             name = cohort.name
+            if name_taken_in_cohort(cohort, current_user.shown_name, current_user.username):
+                # The check at sign-up can't have seen this group's names.
+                form.join_code.errors.append(
+                    "Your name looks like the name of someone in that group, so you can't join "
+                    "it with this account. Please ask your teacher."
+                )
+                return render_template("auth/join_another.html", form=form)
             if join_cohort(current_user, cohort):
                 flash(f"You joined {name}.", "success")
             else:
