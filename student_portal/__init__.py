@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, render_template, url_for
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import i18n
@@ -17,12 +19,39 @@ from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
 from .content.survey import load_survey
 from .database import tune_sqlite
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .passwords import init_passwords
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+# Nothing here needs a camera, microphone, location or the like: no page (nor anything a page
+# could be made to embed) may ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+HSTS = "max-age=31536000"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -35,12 +64,18 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_settings(app, config)
     app.url_map.converters["id"] = IdConverter
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        # Behind that many proxies, the client's address and scheme come from X-Forwarded-*.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(data_folder("migrations")))
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
+    limiter.init_app(app)
+    init_passwords(app)
     with app.app_context():
         tune_sqlite(db.engine)
 
@@ -133,10 +168,23 @@ def _register_pages(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Cookies only over HTTPS means the site is served over HTTPS: keep browsers on it.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if current_user.is_authenticated:
             # A shared or handed-over device must not show a student's pages from its cache.
             response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error):
+        # The limited view's own page (its form, with what was typed) when it has one.
+        if error.response is not None:
+            return error.response
+        title = "Please wait a little"
+        message = "There were too many tries. Please wait a few minutes and try again."
+        return render_template("error.html", status=429, title=title, message=message), 429
 
     for status in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(status, _error_page(status))

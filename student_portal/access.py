@@ -15,12 +15,13 @@ from .models import ADMIN, LEADER, MEMBER, STUDENT, TEACHER, ClubSession, Cohort
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Load a user from "<id>:<session version>"; an old version means signed out."""
+    """Load a user from "<id>:<session version>"; an old version or a deactivated account
+    means signed out."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
 
@@ -32,11 +33,11 @@ def _note_sign_in(_app, user: User, **_extra) -> None:
     record_sign_in(user)
 
 
-ROLES = {"student": (STUDENT,), "teacher": (TEACHER, ADMIN)}
+ROLES = {"student": (STUDENT,), "teacher": (TEACHER, ADMIN), "admin": (ADMIN,)}
 
 
 def role_required(role: str):
-    """Require a signed-in user of `role` ("student" or "teacher"); others get 403."""
+    """Require a signed-in user of `role` ("student", "teacher" or "admin"); others get 403."""
     allowed = ROLES[role]
 
     def decorator(view):
@@ -50,6 +51,14 @@ def role_required(role: str):
         return wrapped
 
     return decorator
+
+
+def staff_account_or_404(user_id: int) -> User:
+    """A teacher or admin account, for an admin managing staff; 404 for any other id."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff:
+        abort(404)
+    return user
 
 
 def cohort_for_teacher_or_404(cohort_id: int) -> Cohort:

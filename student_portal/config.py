@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .passwords import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 
@@ -37,6 +39,18 @@ def default_settings(instance_path: str) -> dict:
         "PASSWORD_MIN_LENGTH": 8,
         "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
         "TIMEZONE": "America/New_York",  # the school's zone, for cohorts that set none
+        # OWASP's minimum for Argon2id. The test suite lowers these to stay fast; never lower
+        # them in a real deployment.
+        "PASSWORD_ARGON2_TIME_COST": ARGON2_TIME_COST,
+        "PASSWORD_ARGON2_MEMORY_KIB": ARGON2_MEMORY_KIB,
+        # Flask-Limiter: in this process's memory unless PORTAL_RATELIMIT_STORAGE_URL names a
+        # shared store (several servers, or to count across gunicorn workers exactly).
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -46,6 +60,8 @@ def load_settings(app: Flask, config: dict | None) -> None:
     app.config.from_prefixed_env("PORTAL")
     if "DATABASE_URL" in app.config:  # PORTAL_DATABASE_URL is the documented name
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config.pop("DATABASE_URL")
+    if "RATELIMIT_STORAGE_URL" in app.config:  # PORTAL_RATELIMIT_STORAGE_URL, likewise
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.pop("RATELIMIT_STORAGE_URL")
     if config:
         app.config.from_mapping(config)
     if app.debug:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 
 from .extensions import db
@@ -34,17 +34,38 @@ def tune_sqlite(engine) -> None:
     def on_begin(connection):
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another worker wrote in between; taking the write lock up front makes
-        # it wait (busy_timeout) instead. Page views stay deferred so readers never queue.
+        # it wait (busy_timeout) instead. Page views stay deferred so readers never queue, and
+        # so do views marked @writes_explicitly, which open their writes with begin_write().
         # Outside a request (CLI, a background export) it writes unless told sqlite_immediate=False.
         immediate = connection.get_execution_options().get("sqlite_immediate")
         if immediate is None:
-            immediate = not (has_request_context() and request.method in READ_ONLY_METHODS)
+            immediate = not (
+                has_request_context()
+                and (request.method in READ_ONLY_METHODS or _view_writes_explicitly())
+            )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
         connection.info["write_locked"] = immediate
 
 
+def _view_writes_explicitly() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_explicitly", False)
+
+
+def writes_explicitly(view: Callable) -> Callable:
+    """Mark a view whose POSTs read, do slow work (hashing a password), then perhaps write.
+
+    Its transactions begin deferred, so reading takes no write lock and other workers' writes
+    don't queue behind its slow work; it (or the service it calls) opens each write with
+    begin_write(). Put it right below the route decorator.
+    """
+    view.writes_explicitly = True
+    return view
+
+
 def begin_write() -> None:
-    """Make sure the session's transaction may write without failing on SQLite's lock.
+    """Make sure the session's transaction may write without failing on SQLite's lock: from a
+    page view (a GET that records something), a view marked @writes_explicitly, or a service.
 
     On SQLite, a transaction already opened with BEGIN IMMEDIATE is kept; a read transaction
     (nothing is pending in it: services own every write) is ended and the next one opened with

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,3 +33,5 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are set per view (see throttling.py); storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

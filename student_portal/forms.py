@@ -11,6 +11,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 
 from .models import DISPLAY_NAME_MAX, USERNAME_MAX
+from .names import clean_name
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PASSWORD_MAX = 128
@@ -79,7 +80,7 @@ def display_name_field() -> StringField:
     return StringField(
         "Display name (optional)",
         description="A nickname others in your group will see. Please don't use your real name.",
-        filters=[strip_text],
+        filters=[clean_name],
         validators=[
             Optional(),
             Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .passwords import hash_password, verify_password
 
 USERNAME_MAX = 32
 DISPLAY_NAME_MAX = 40
@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))  # the language they chose, if any
     # Part of the session id: changing it signs out every existing session of this user.
     session_version: Mapped[int] = mapped_column(default=1)
+    # A deactivated account can't sign in, and its open sessions end (see access.load_user).
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last day the user signed in or did something (a day's precision: written once a day);
     # `flask purge` removes students whose last activity is older than the retention period.
@@ -56,11 +58,15 @@ class User(UserMixin, db.Model):
     def shown_name(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

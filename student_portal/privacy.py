@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Column, Table, delete, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from .database import begin_write
 from .extensions import db
 from .models import (
     CLOSED,
@@ -224,6 +225,7 @@ def record_sign_in(user: User) -> None:
     """Note that the user was here today (written at most once a day, at sign-in)."""
     now = utcnow()
     if user.last_seen_at is None or user.last_seen_at.date() < now.date():
+        begin_write()  # sign-in reads without the write lock; take it only to write this
         user.last_seen_at = now
         db.session.commit()
 

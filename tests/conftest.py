@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from student_portal import create_app
 from student_portal.extensions import db
-from tests.factories import PASSWORD, make_cohort, make_student, make_teacher
+from tests.factories import PASSWORD, TEST_HASHING, make_cohort, make_student, make_teacher
 
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
 
@@ -25,6 +25,7 @@ def app_config(tmp_path: Path, **overrides) -> dict:
         "LESSONS_DIR": str(FIXTURE_LESSONS),
         "WTF_CSRF_ENABLED": False,
         "EXPORTS_DIR": str(tmp_path / "exports"),
+        **TEST_HASHING,
     }
     config.update(overrides)
     return config

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 
-from werkzeug.security import generate_password_hash
+from argon2 import PasswordHasher
 
 from student_portal.cohorts import create_cohort
 from student_portal.extensions import db
 from student_portal.models import LEADER, MEMBER, STUDENT, TEACHER, Membership, User
 
 PASSWORD = "correct-horse-9"
-# Hashed once, cheaply: the app's own hashing (werkzeug's default) is tested through sign-up.
-PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+# The test apps hash with Argon2id at its cheapest, so the suite stays fast; the real setting
+# (OWASP's minimum) is checked in test_auth. Hashed once with the same parameters, so signing in
+# a factory-made user doesn't rehash it.
+TEST_HASHING = {"PASSWORD_ARGON2_TIME_COST": 1, "PASSWORD_ARGON2_MEMORY_KIB": 8}
+PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 _numbers = itertools.count(1)
 
 

@@ -48,7 +48,14 @@ PAGES = [
     ("GET", "/learn/progress", {"visitor": 302, "student": 200, "leader": 200, "teacher": 403}),
     ("GET", "/teach/", {"visitor": 302, "student": 403, "leader": 403, "teacher": 200}),
     ("GET", "/teach/lessons/01-first-steps", {"visitor": 302, "student": 403, "teacher": 200}),
-    ("GET", "/teach/teachers/new", {"visitor": 302, "student": 403, "leader": 403, "teacher": 200}),
+    # Staff accounts are for admins only (tests/test_staff_accounts.py signs one in).
+    ("GET", "/teach/teachers/", {"visitor": 302, "student": 403, "leader": 403, "teacher": 403}),
+    ("GET", "/teach/teachers/new", {"visitor": 302, "student": 403, "leader": 403, "teacher": 403}),
+    (
+        "POST",
+        "/teach/teachers/{other_teacher}/active",
+        {"visitor": 302, "student": 403, "leader": 403, "teacher": 403},
+    ),
     ("GET", "/teach/cohorts/new", {"visitor": 302, "student": 403, "teacher": 200}),
     (
         "GET",

@@ -39,3 +39,21 @@ def test_environment_settings_are_read(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.db")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+def test_rate_limit_store_and_proxies_are_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_RATELIMIT_STORAGE_URL", "memory://?shared=1")
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "1")
+    app = Flask("probe", instance_path=str(tmp_path / "instance"))
+    load_settings(app, app_config(tmp_path))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://?shared=1"
+    assert app.config["TRUSTED_PROXIES"] == 1
+
+
+def test_by_default_limits_are_kept_in_memory_and_no_proxy_is_trusted(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_RATELIMIT_STORAGE_URL", raising=False)
+    monkeypatch.delenv("PORTAL_TRUSTED_PROXIES", raising=False)
+    app = Flask("probe", instance_path=str(tmp_path / "instance"))
+    load_settings(app, app_config(tmp_path))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["TRUSTED_PROXIES"] == 0

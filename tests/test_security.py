@@ -121,3 +121,51 @@ def test_control_characters_in_text_are_dropped_not_stored(app, client, auth, sc
 def test_signed_in_pages_are_never_cached(client, auth, school):
     auth.login("student-one")
     assert client.get("/learn/").headers["Cache-Control"] == "no-store"
+
+
+def csrf_token_of(page: str) -> str:
+    """The token of the page's first form (the sign-out button's, on signed-in pages)."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    return match.group(1)
+
+
+def test_signing_in_gives_a_new_csrf_token_and_the_old_one_stops_working(make_app, school_in):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    school_in(app)
+    client = app.test_client()
+    before = csrf_token_of(client.get("/sign-in").get_data(as_text=True))
+    response = client.post(
+        "/sign-in", data={"username": "student-one", "password": PASSWORD, "csrf_token": before}
+    )
+    assert response.status_code == 302
+    after = csrf_token_of(client.get("/learn/progress").get_data(as_text=True))
+    assert after != before
+    # A token someone planted or saw before sign-in is no good for this session.
+    assert client.post("/sign-out", data={"csrf_token": before}).status_code == 400
+    assert client.get("/learn/").status_code == 200  # still signed in
+    assert client.post("/sign-out", data={"csrf_token": after}).status_code == 302
+
+
+def test_joining_also_gives_a_new_csrf_token(make_app, school_in):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    ids = school_in(app)
+    client = app.test_client()
+    before = csrf_token_of(client.get("/join").get_data(as_text=True))
+    fields = {"join_code": ids["join_code"], "username": "maple-fox", "csrf_token": before}
+    fields |= {"password": "secret-pass-1", "confirm": "secret-pass-1"}
+    assert client.post("/join", data=fields).status_code == 302
+    assert client.post("/sign-out", data={"csrf_token": before}).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/", "/sign-in", "/help/", "/no/such/page"])
+def test_pages_turn_off_camera_microphone_location_and_the_like(client, url):
+    policy = client.get(url).headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture"):
+        assert f"{feature}=()" in policy
+
+
+def test_https_is_required_by_browsers_when_cookies_are_secure(make_app):
+    secure = make_app().test_client().get("/")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = make_app(SESSION_COOKIE_SECURE=False).test_client().get("/")
+    assert "Strict-Transport-Security" not in plain.headers  # plain http on localhost (make run)

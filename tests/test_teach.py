@@ -161,25 +161,6 @@ def test_remove_a_student_from_the_cohort(app, client, auth, school):
     )
 
 
-def test_teacher_creates_another_teacher(app, client, auth, school):
-    auth.login("teacher-a")
-    data = {
-        "username": "mr-lee",
-        "display_name": "Mr Lee",
-        "email": "lee@school.org",
-        "password": "teacher-pass-1",
-        "confirm": "teacher-pass-1",
-    }
-    assert client.post("/teach/teachers/new", data=data).status_code == 302
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "mr-lee"))
-    assert user.role == "teacher" and user.email == "lee@school.org"
-    page = client.post("/teach/teachers/new", data=data | {"email": "not an email"}).get_data(
-        as_text=True
-    )
-    assert "Enter an email address" in page
-
-
 def test_students_cannot_create_teachers_or_cohorts(app, client, auth, school):
     auth.login("student-one")
     data = {

@@ -4,27 +4,43 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..cohorts import (
+    AccountDeactivated,
     JoinError,
     UsernameTaken,
+    authenticate,
     cohort_for_join_code,
     create_student_with_membership,
     join_cohort,
+    name_taken_in_cohort,
     username_taken,
 )
+from ..database import writes_explicitly
 from ..extensions import db
-from ..models import User
+from ..throttling import (
+    JOIN_CODE_FAILURES_PER_ADDRESS,
+    JOIN_CODE_FAILURES_PER_VISITOR,
+    SIGN_IN_FAILURES_PER_ACCOUNT,
+    SIGN_IN_FAILURES_PER_ADDRESS,
+    account_key,
+    address_key,
+    count_against_limit,
+    limit,
+    limited_response,
+    retry_after_seconds,
+    visitor_key,
+    when_to_try_again,
+)
 from .forms import JoinAnotherCohortForm, JoinForm, LoginForm, normalise_join_code
 
 bp = Blueprint("auth", __name__)
 
-# Checked when the username doesn't exist, so a wrong sign-in takes the same time either way.
-_DUMMY_HASH = generate_password_hash("not a real password")
+NAME_LOOKS_TAKEN = (
+    "Someone in this group already has a name that looks like this. Please choose another."
+)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -37,19 +53,41 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _start_session(user) -> None:
+    """Sign the user in with a fresh CSRF token (none from before sign-in stays valid)."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    login_user(user)
+
+
+def _sign_in_limited(request_limit):
+    wait = when_to_try_again(retry_after_seconds(request_limit))
+    message = f"There were too many tries to sign in. Please try again {wait}."
+    page = render_template("auth/login.html", form=LoginForm(), limited=message)
+    return limited_response(page, request_limit)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@writes_explicitly
+@limit(SIGN_IN_FAILURES_PER_ADDRESS, address_key, _sign_in_limited)
+@limit(SIGN_IN_FAILURES_PER_ACCOUNT, account_key, _sign_in_limited)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data))
-        if user is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)
-        elif user.check_password(form.password.data):
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("index"))
-        form.password.errors.append("That username and password don't match. Please try again.")
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except AccountDeactivated as error:
+            form.username.errors.append(str(error))
+        else:
+            if user is not None:
+                _start_session(user)
+                return redirect(_safe_next(request.args.get("next")) or url_for("index"))
+            count_against_limit()
+            form.password.errors.append(
+                "That username and password don't match. Please try again."
+            )
     return render_template("auth/login.html", form=form)
 
 
@@ -64,7 +102,25 @@ def logout():
     return redirect(url_for("index"))
 
 
+def _join_limited(request_limit):
+    wait = when_to_try_again(retry_after_seconds(request_limit))
+    message = (
+        "There were too many tries with codes that don't work. "
+        f"Please check the code with your teacher and try again {wait}."
+    )
+    if current_user.is_authenticated:
+        page = render_template(
+            "auth/join_another.html", form=JoinAnotherCohortForm(), limited=message
+        )
+    else:
+        page = render_template("auth/join.html", form=JoinForm(), limited=message)
+    return limited_response(page, request_limit)
+
+
 @bp.route("/join", methods=["GET", "POST"])
+@writes_explicitly
+@limit(JOIN_CODE_FAILURES_PER_ADDRESS, address_key, _join_limited)
+@limit(JOIN_CODE_FAILURES_PER_VISITOR, visitor_key, _join_limited)
 def join():
     if current_user.is_authenticated:
         if current_user.is_staff:
@@ -78,21 +134,34 @@ def join():
         try:
             cohort = cohort_for_join_code(form.join_code.data)
         except JoinError as error:
+            count_against_limit()
             form.join_code.errors.append(str(error))
         else:
-            try:
-                if username_taken(form.username.data):
-                    raise UsernameTaken()
-                student = create_student_with_membership(
-                    cohort, form.username.data, form.password.data, form.display_name.data
-                )
-            except UsernameTaken as error:
-                form.username.errors.append(str(error))
-            else:
-                login_user(student)
+            student = _new_student(form, cohort)
+            if student is not None:
+                _start_session(student)
                 flash(f"Welcome! You joined {cohort.name}.", "success")
                 return redirect(url_for("learn.lessons"))
     return render_template("auth/join.html", form=form)
+
+
+def _new_student(form: JoinForm, cohort):
+    """The new account, or None with the problem shown next to its field."""
+    username, display_name = form.username.data, form.display_name.data
+    # What the group will see: the display name, or the username when there is none.
+    if display_name and name_taken_in_cohort(cohort, display_name, username):
+        form.display_name.errors.append(NAME_LOOKS_TAKEN)
+    elif not display_name and name_taken_in_cohort(cohort, username, username):
+        form.username.errors.append(NAME_LOOKS_TAKEN)
+    try:
+        if username_taken(username):
+            raise UsernameTaken()
+        if form.display_name.errors or form.username.errors:
+            return None
+        return create_student_with_membership(cohort, username, form.password.data, display_name)
+    except UsernameTaken as error:
+        form.username.errors.append(str(error))
+        return None
 
 
 def join_another():
@@ -101,11 +170,20 @@ def join_another():
         try:
             cohort = cohort_for_join_code(form.join_code.data)
         except JoinError as error:
+            count_against_limit()
             form.join_code.errors.append(str(error))
         else:
+            name = cohort.name
+            if name_taken_in_cohort(cohort, current_user.shown_name, current_user.username):
+                # The check at sign-up can't have seen this group's names.
+                form.join_code.errors.append(
+                    "Your name looks like the name of someone in that group, so you can't join "
+                    "it with this account. Please ask your teacher."
+                )
+                return render_template("auth/join_another.html", form=form)
             if join_cohort(current_user, cohort):
-                flash(f"You joined {cohort.name}.", "success")
+                flash(f"You joined {name}.", "success")
             else:
-                flash(f"You're already in {cohort.name}.", "info")
+                flash(f"You're already in {name}.", "info")
             return redirect(url_for("learn.progress"))
     return render_template("auth/join_another.html", form=form)

@@ -15,6 +15,15 @@ from ..help_requests import (
     requests_of_student,
     send_request,
 )
+from ..throttling import (
+    HELP_REQUESTS_PER_STUDENT,
+    count_against_limit,
+    limit,
+    limited_response,
+    retry_after_seconds,
+    user_key,
+    when_to_try_again,
+)
 from .forms import TalkForm
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -99,15 +108,46 @@ def checklist():
     return render_template("help/checklist.html", r=catalog().resources)
 
 
-@bp.route("/talk", methods=["GET", "POST"])
-@role_required("student")
-def talk():
-    """A private request to a teacher: "I need to talk to someone"."""
-    cohorts = cohorts_to_ask(current_user)
+def _talk_page(cohorts, form: TalkForm, at_limit: bool, limited: str | None = None) -> str:
+    return render_template(
+        "help/talk.html",
+        form=form,
+        cohorts=cohorts,
+        at_limit=at_limit,
+        limited=limited,
+        max_open=MAX_OPEN_REQUESTS,
+        requests=requests_of_student(current_user),
+        r=catalog().resources,
+    )
+
+
+def _talk_form(cohorts) -> TalkForm:
     form = TalkForm()
     form.cohort.choices = [
         (cohort.id, f"{cohort.owner.shown_name} ({cohort.name})") for cohort in cohorts
     ]
+    return form
+
+
+def _talk_limited(request_limit):
+    wait = when_to_try_again(retry_after_seconds(request_limit))
+    message = (
+        f"You have sent a lot of requests in a short time, so this one was not sent. You can "
+        f"send it {wait}; what you wrote is still here. Need someone sooner? Use one of the "
+        "services above or talk to any adult you trust."
+    )
+    cohorts = cohorts_to_ask(current_user)
+    page = _talk_page(cohorts, _talk_form(cohorts), at_limit=False, limited=message)
+    return limited_response(page, request_limit)
+
+
+@bp.route("/talk", methods=["GET", "POST"])
+@role_required("student")
+@limit(HELP_REQUESTS_PER_STUDENT, user_key, _talk_limited)
+def talk():
+    """A private request to a teacher: "I need to talk to someone"."""
+    cohorts = cohorts_to_ask(current_user)
+    form = _talk_form(cohorts)
     at_limit = open_request_count(current_user) >= MAX_OPEN_REQUESTS
     if form.validate_on_submit():
         cohort = next(c for c in cohorts if c.id == form.cohort.data)
@@ -116,18 +156,11 @@ def talk():
         except RequestLimitReached:
             at_limit = True
         else:
+            count_against_limit()
             flash(
                 f"Your request was sent to {cohort.owner.shown_name}. "
                 "They will see it when they next check.",
                 "success",
             )
             return redirect(url_for("help.talk"))
-    return render_template(
-        "help/talk.html",
-        form=form,
-        cohorts=cohorts,
-        at_limit=at_limit,
-        max_open=MAX_OPEN_REQUESTS,
-        requests=requests_of_student(current_user),
-        r=catalog().resources,
-    )
+    return _talk_page(cohorts, form, at_limit)

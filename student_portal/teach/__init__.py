@@ -25,6 +25,7 @@ from ..access import (
     cohort_for_teacher_or_404,
     membership_in_cohort_or_404,
     role_required,
+    staff_account_or_404,
 )
 from ..charts import bar_chart, line_chart
 from ..cohorts import (
@@ -38,11 +39,14 @@ from ..cohorts import (
     reset_password,
     set_join_open,
     set_member_role,
+    set_staff_active,
+    staff_accounts,
     student_cohorts,
     username_taken,
 )
 from ..content import Catalog
 from ..content.lint import needing_check
+from ..database import writes_explicitly
 from ..exports import (
     ExportJob,
     cohort_jobs,
@@ -83,6 +87,7 @@ from .forms import (
     MemberRoleForm,
     NewTeacherForm,
     ResetPasswordForm,
+    StaffActiveForm,
 )
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
@@ -457,6 +462,7 @@ def member_role(cohort_id: int, user_id: int):
 
 
 @bp.route("/cohorts/<id:cohort_id>/members/<id:user_id>/password", methods=["GET", "POST"])
+@writes_explicitly  # the new password is hashed before reset_password takes the write lock
 @role_required("teacher")
 def member_password(cohort_id: int, user_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
@@ -491,8 +497,16 @@ def member_remove(cohort_id: int, user_id: int):
     )
 
 
+@bp.route("/teachers/")
+@role_required("admin")
+def staff():
+    """Staff accounts, for admins: who can sign in as a teacher, and switching accounts off."""
+    return render_template("teach/staff.html", accounts=staff_accounts(), form=StaffActiveForm())
+
+
 @bp.route("/teachers/new", methods=["GET", "POST"])
-@role_required("teacher")
+@writes_explicitly
+@role_required("admin")
 def new_teacher():
     form = NewTeacherForm()
     if form.validate_on_submit():
@@ -506,8 +520,26 @@ def new_teacher():
             form.username.errors.append(str(error))
         else:
             flash(f"Teacher account “{teacher.username}” created.", "success")
-            return redirect(url_for("teach.home"))
+            return redirect(url_for("teach.staff"))
     return render_template("teach/new_teacher.html", form=form)
+
+
+@bp.route("/teachers/<id:user_id>/active", methods=["POST"])
+@role_required("admin")
+def staff_active(user_id: int):
+    account = staff_account_or_404(user_id)
+    form = StaffActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if account.id == current_user.id:
+        flash("You can't deactivate your own account. Ask another admin.", "warning")
+    elif form.action.data == "deactivate":
+        set_staff_active(account, False)
+        flash(f"“{account.username}” is deactivated and signed out everywhere.", "info")
+    else:
+        set_staff_active(account, True)
+        flash(f"“{account.username}” can sign in again.", "success")
+    return redirect(url_for("teach.staff"))
 
 
 @bp.route("/lessons/<slug>")

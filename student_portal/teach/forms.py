@@ -6,6 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
 from ..forms import PortalForm, new_password_fields, strip_text, username_field
 from ..models import COHORT_NAME_MAX, DISPLAY_NAME_MAX
+from ..names import clean_name
 
 GRADE_BANDS = [
     SelectChoice("6-8", "Grades 6–8 (middle school)"),
@@ -44,7 +45,7 @@ class NewTeacherForm(PortalForm):
     display_name = StringField(
         "Name shown to students",
         description="For example: Ms Rivera.",
-        filters=[strip_text],
+        filters=[clean_name],
         validators=[
             DataRequired("Enter the name students will see."),
             Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
@@ -79,3 +80,7 @@ class FindStudentForm(PortalForm):
     username = StringField(
         "Username", filters=[strip_text], validators=[DataRequired("Type a username.")]
     )
+
+
+class StaffActiveForm(PortalForm):
+    action = HiddenField(validators=[AnyOf(["deactivate", "reactivate"])])

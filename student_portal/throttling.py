@@ -1,0 +1,102 @@
+"""Throttling with Flask-Limiter: failed sign-ins, join-code guesses, help requests.
+
+The sign-in and join-code limits count only failed attempts (a wrong password, an unknown
+code): the view calls `count_against_limit()` when an attempt fails, so a whole class signing in
+and joining from one school address is never slowed down, while guessing is. When a limit is
+reached, every further attempt is refused with 429 until the window moves on, and the view's
+`on_breach` page shows the form again with what was typed (never the password) and when to try
+again. The limits live in memory per process unless RATELIMIT_STORAGE_URI names a shared store.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable
+
+from flask import g, make_response, request, session
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from .extensions import limiter
+from .forms import normalise_username
+
+# Failed sign-ins per username: stops guessing one account's password.
+SIGN_IN_FAILURES_PER_ACCOUNT = "10 per 5 minutes"
+# Failed sign-ins from one address: a school's students share it, so room for a class (35)
+# that mistypes a password or two each, but not for trying many accounts.
+SIGN_IN_FAILURES_PER_ADDRESS = "100 per 10 minutes"
+# Unknown or closed join codes per browser (or signed-in student), and per address.
+JOIN_CODE_FAILURES_PER_VISITOR = "10 per 10 minutes"
+JOIN_CODE_FAILURES_PER_ADDRESS = "60 per 10 minutes; 300 per day"
+# Requests to talk sent per student (at most 3 are open at once anyway).
+HELP_REQUESTS_PER_STUDENT = "5 per hour"
+
+
+def count_against_limit() -> None:
+    """Count this request against the view's limits (a failed attempt, or a sent request)."""
+    g.count_against_limit = True
+
+
+def _counted(_response) -> bool:
+    return g.get("count_against_limit", False)
+
+
+def account_key() -> str:
+    return "account:" + (normalise_username(request.form.get("username", "")) or "-")
+
+
+def address_key() -> str:
+    return "address:" + (get_remote_address() or "-")
+
+
+def visitor_key() -> str:
+    """The signed-in user, or this browser's session (an id kept in its cookie)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    if "visitor" not in session:
+        session["visitor"] = secrets.token_urlsafe(12)
+    return "visitor:" + session["visitor"]
+
+
+def user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "user:-"
+
+
+def limit(
+    limit_value: str,
+    key_func: Callable[[], str],
+    on_breach: Callable[[RequestLimit], object],
+):
+    """A limit on a view's POSTs that counts the requests marked by count_against_limit()."""
+    return limiter.limit(
+        limit_value,
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_counted,
+        on_breach=on_breach,
+    )
+
+
+def retry_after_seconds(request_limit: RequestLimit) -> int:
+    reset_time, _remaining = request_limit.window  # when the oldest counted attempt expires
+    return max(1, math.ceil(reset_time - time.time()))
+
+
+def when_to_try_again(seconds: int) -> str:
+    """Plain words for a wait: "in about a minute", "in 4 minutes", "in 3 hours"."""
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 1:
+        return "in about a minute"
+    if minutes < 90:
+        return f"in {minutes} minutes"
+    return f"in {math.ceil(minutes / 60)} hours"
+
+
+def limited_response(body: str, request_limit: RequestLimit):
+    """A 429 response with a Retry-After header, from an already rendered page."""
+    response = make_response(body, 429)
+    response.headers["Retry-After"] = str(retry_after_seconds(request_limit))
+    return response
