@@ -136,3 +136,7 @@ def test_spanish_lessons_are_complete_current_and_as_plain_as_the_english(spanis
     assert MIN_EASE_ES <= spanish_ease(spanish.html) <= MAX_EASE_ES
     assert spanish.outdated == ()
     assert not [item.id for item in spanish.quiz.items if item.untranslated]
+
+
+def test_every_lesson_has_its_spanish_translation():
+    assert [lesson.slug for lesson in CATALOG.lessons if "es" not in lesson.translations] == []
