@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from .extensions import babel, csrf, db
+from .extensions import csrf, db
 
 # Every language the platform is written for; a language is offered once its catalog exists
 # (translations/<code>/LC_MESSAGES/messages.mo), so a page never claims a language it isn't in.
@@ -73,7 +73,9 @@ def init_app(app) -> None:
         if code == DEFAULT_LANGUAGE
         or (translations / code / "LC_MESSAGES" / "messages.mo").is_file()
     }
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=school_timezone)
+    # One Babel per app: Flask-Babel caches loaded catalogs on the Babel object, and apps with
+    # different translation folders (tests, a second site) must not share them.
+    Babel(app, locale_selector=select_locale, timezone_selector=school_timezone)
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "local_time")
     app.jinja_env.globals["offered_languages"] = offered

@@ -124,7 +124,9 @@ def pseudo_translations(tmp_path_factory) -> Path:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            message.string = tuple(f"‹{message.id[min(i, 1)]}›" for i in range(2))
+            message.string = tuple(
+                f"‹{message.id[min(i, 1)]}›" for i in range(catalog.num_plurals)
+            )
         else:
             message.string = f"‹{message.id}›"
     compiled = folder / "translations" / "es" / "LC_MESSAGES"
