@@ -134,7 +134,7 @@ def test_a_quiz_item_still_in_english_is_marked_as_english_and_says_so(
     assert "Todavía no aprobaste" in review and "Necesitas" in review
     assert "Esta pregunta aún no está traducida" in review
     assert '<div class="prompt" lang="en"><p>Is it ever your fault' in review
-    assert "<strong>Elegiste:</strong> <span lang=\"en\">Yes</span>" in review
+    assert '<strong>Elegiste:</strong> <span lang="en">Yes</span>' in review
 
 
 def test_status_words_stay_english_in_code_and_show_in_the_reader_s_language(
