@@ -113,6 +113,8 @@ def test_a_spanish_student_reads_takes_the_quiz_and_sees_the_result_in_the_group
     assert "Hecho el 15 ene 2025, 12:30:00" in page  # Chicago, the group's zone: not 18:30
     assert "UTC" not in page and "1 de 1 punto" in page and "Elegiste:" in page
     assert "Esta pregunta aún no está traducida" not in page
+    progress = client.get("/learn/progress").get_data(as_text=True)
+    assert "Aprobaste 1 de 2 cuestionarios." in progress and "Mis grupos" in progress
 
 
 def test_a_quiz_item_still_in_english_is_marked_as_english_and_says_so(
