@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from student_portal.config import PROJECT_ROOT
 from student_portal.content.translation import source_hash
-from student_portal.extensions import db
+from student_portal.extensions import babel, db
 from student_portal.models import Cohort, QuizAttempt
 from student_portal.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, PASSED
 from tests.factories import PASSWORD
@@ -26,15 +26,21 @@ SLUG = "02-second-look"
 
 
 @pytest.fixture
-def translations(tmp_path) -> Path:
-    """The learn fragment compiled as the Spanish catalog."""
+def translations(tmp_path):
+    """The learn fragment compiled as the Spanish catalog.
+
+    Flask-Babel keeps loaded catalogs on the one `babel` object every test app shares, so the
+    catalog another test's app loaded for "es" is dropped first (and this one after).
+    """
     folder = tmp_path / "translations" / "es" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with open(FRAGMENT, "rb") as handle:
         catalog = read_po(handle, locale="es")
     with open(folder / "messages.mo", "wb") as handle:
         write_mo(handle, catalog)
-    return tmp_path / "translations"
+    babel.domain_instance.cache.clear()
+    yield tmp_path / "translations"
+    babel.domain_instance.cache.clear()
 
 
 def _lessons(tmp_path, feedback_translated: bool = True) -> Path:
