@@ -38,9 +38,15 @@ def translations(tmp_path):
         catalog = read_po(handle, locale="es")
     with open(folder / "messages.mo", "wb") as handle:
         write_mo(handle, catalog)
-    babel.domain_instance.cache.clear()
+    _forget_loaded_catalogs()
     yield tmp_path / "translations"
-    babel.domain_instance.cache.clear()
+    _forget_loaded_catalogs()
+
+
+def _forget_loaded_catalogs() -> None:
+    domain = vars(babel).get("domain_instance")  # made (and cached) on first use
+    if domain is not None:
+        domain.cache.clear()
 
 
 def _lessons(tmp_path, feedback_translated: bool = True) -> Path:
