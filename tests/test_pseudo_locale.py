@@ -142,11 +142,25 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
     if role == "visitor":
         return ["/", "/sign-in", "/join", "/no-such-page", *common]
     if role == "student":
+        from tests.helpers import quiz_fields
+
+        # Past a content note to the lesson itself, then a quiz taken (first choice each time).
+        client.post("/learn/grooming-signs/start")
+        taken = client.get("/learn/grooming-signs/quiz")
+        while taken.status_code == 200:
+            page = taken.get_data(as_text=True)
+            fields = quiz_fields(page)
+            choice = re.search(r'name="answer"[^>]* value="([^"]+)"', page)
+            taken = client.post("/learn/grooming-signs/quiz", data={**fields, "answer": choice[1]})
+            if taken.headers.get("Location", "").endswith("/quiz"):
+                taken = client.get(taken.headers["Location"])
         return [
             "/learn/",
             "/learn/progress",
             "/learn/healthy-relationships",
             "/learn/healthy-relationships/quiz",
+            "/learn/grooming-signs",
+            taken.headers["Location"],  # the quiz result
             "/help/talk",
             *common,
         ]
