@@ -37,6 +37,8 @@ def offered() -> dict[str, str]:
 
 def select_locale() -> str:
     """The reader's language: their choice, then the browser's, then English."""
+    if not has_request_context():  # the CLI, a background export: English
+        return DEFAULT_LANGUAGE
     languages = offered()
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from student_portal.config import PROJECT_ROOT
 from student_portal.content.translation import source_hash
-from student_portal.extensions import babel, db
+from student_portal.extensions import db
 from student_portal.models import Cohort, QuizAttempt
 from student_portal.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, PASSED
 from tests.factories import PASSWORD
@@ -38,15 +38,7 @@ def translations(tmp_path):
         catalog = read_po(handle, locale="es")
     with open(folder / "messages.mo", "wb") as handle:
         write_mo(handle, catalog)
-    _forget_loaded_catalogs()
-    yield tmp_path / "translations"
-    _forget_loaded_catalogs()
-
-
-def _forget_loaded_catalogs() -> None:
-    domain = vars(babel).get("domain_instance")  # made (and cached) on first use
-    if domain is not None:
-        domain.cache.clear()
+    return tmp_path / "translations"
 
 
 def _lessons(tmp_path, feedback_translated: bool = True) -> Path:
