@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import catalog
 from ..access import role_required
+from ..i18n import reader_language
 from ..help_requests import (
     MAX_OPEN_REQUESTS,
     RequestLimitReached,
@@ -30,11 +33,11 @@ CRISIS_FOOTER_IDS = (
 # Students report online harm to the CyberTipline, which routes reports to ICAC task forces, so
 # ICAC (and the federal HSI tip line) sit apart under "who investigates", for adults helping.
 HELP_GROUPS = [
-    ("Talk to someone now", ["988-lifeline", "thorn-crisis-text", "childhelp"]),
-    ("Report online harm", ["ncmec-cybertipline", "fbi-tips", "local-police"]),
-    ("Trafficking", ["human-trafficking-hotline"]),
-    ("Get images taken down", ["take-it-down", "stopncii"]),
-    ("Who investigates (for adults helping a family)", ["icac-task-force", "hsi-tip-line"]),
+    (_l("Talk to someone now"), ["988-lifeline", "thorn-crisis-text", "childhelp"]),
+    (_l("Report online harm"), ["ncmec-cybertipline", "fbi-tips", "local-police"]),
+    (_l("Trafficking"), ["human-trafficking-hotline"]),
+    (_l("Get images taken down"), ["take-it-down", "stopncii"]),
+    (_l("Who investigates (for adults helping a family)"), ["icac-task-force", "hsi-tip-line"]),
 ]
 
 
@@ -56,11 +59,22 @@ def missing_resources(resources) -> list[str]:
     return [resource_id for resource_id in REQUIRED_RESOURCE_IDS if resource_id not in resources]
 
 
+def localized_resources() -> dict:
+    """Every resource by id, with its names, purposes and notes in the reader's language."""
+    language = reader_language()
+    return {id: resource.localized(language) for id, resource in catalog().resources.items()}
+
+
 @bp.app_context_processor
 def crisis_resources():
-    """The footer's crisis line on every page, from resources.toml."""
+    """The footer's crisis line on every page, from resources.toml, in the reader's language."""
+    language = reader_language()
     resources = catalog().resources
-    return {"crisis_footer": [resources[i] for i in CRISIS_FOOTER_IDS if i in resources]}
+    return {
+        "crisis_footer": [
+            resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources
+        ]
+    }
 
 
 @bp.after_request
@@ -72,13 +86,13 @@ def private_page(response):
 
 
 def help_groups() -> list[tuple[str, list]]:
-    resources = catalog().resources
+    resources = localized_resources()
     help_resources = [r for r in resources.values() if r.kind == "help" and r.phone != "911"]
     grouped = [(title, [resources[i] for i in ids if i in resources]) for title, ids in HELP_GROUPS]
     listed = {i for _, ids in HELP_GROUPS for i in ids}
     more = [r for r in help_resources if r.id not in listed]
     return [(title, items) for title, items in grouped if items] + (
-        [("More help", more)] if more else []
+        [(_("More help"), more)] if more else []
     )
 
 
@@ -90,13 +104,13 @@ def index():
 @bp.route("/report")
 def report():
     """Questions that lead to the right reporting paths; answers never leave the browser."""
-    return render_template("help/report.html", r=catalog().resources)
+    return render_template("help/report.html", r=localized_resources())
 
 
 @bp.route("/checklist")
 def checklist():
     """A printable record of a report: agency, date, officer, case number, follow-up."""
-    return render_template("help/checklist.html", r=catalog().resources)
+    return render_template("help/checklist.html", r=localized_resources())
 
 
 @bp.route("/talk", methods=["GET", "POST"])
@@ -117,8 +131,10 @@ def talk():
             at_limit = True
         else:
             flash(
-                f"Your request was sent to {cohort.owner.shown_name}. "
-                "They will see it when they next check.",
+                _(
+                    "Your request was sent to %(name)s. They will see it when they next check.",
+                    name=cohort.owner.shown_name,
+                ),
                 "success",
             )
             return redirect(url_for("help.talk"))
@@ -129,5 +145,5 @@ def talk():
         at_limit=at_limit,
         max_open=MAX_OPEN_REQUESTS,
         requests=requests_of_student(current_user),
-        r=catalog().resources,
+        r=localized_resources(),
     )
