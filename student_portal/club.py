@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,15 @@ MIN_POLL_ANSWERS = 3  # tallies stay hidden until this many have answered
 class SessionError(ValueError):
     """Something about a session that can't be done, with a message for the person.
 
-    Raised with a message id (`_l`): `str(error)` gives it in the reader's language.
+    Raised with a message id (`_l`): `str(error)` gives it in the reader's language, and in
+    English outside a request (the CLI, a test), where there is no reader.
     """
+
+    def __str__(self) -> str:
+        if has_request_context():
+            return super().__str__()
+        with force_locale("en"):
+            return super().__str__()
 
 
 def cutoff() -> datetime:

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from .. import catalog
 from ..access import role_required
-from ..i18n import reader_language
 from ..help_requests import (
     MAX_OPEN_REQUESTS,
     RequestLimitReached,
@@ -18,6 +17,7 @@ from ..help_requests import (
     requests_of_student,
     send_request,
 )
+from ..i18n import reader_language
 from .forms import TalkForm
 
 bp = Blueprint("help", __name__, url_prefix="/help")
