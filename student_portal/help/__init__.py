@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import catalog
 from ..access import role_required
@@ -63,6 +64,15 @@ def localized_resources() -> dict:
     """Every resource by id, with its names, purposes and notes in the reader's language."""
     language = reader_language()
     return {id: resource.localized(language) for id, resource in catalog().resources.items()}
+
+
+@bp.app_template_global()
+def resource_lang(resource, field: str) -> Markup:
+    """` lang="en"` on a resource text still shown in English to a reader of another language."""
+    language = reader_language()
+    if language == "en" or field in resource.translations.get(language, {}):
+        return Markup("")
+    return Markup(' lang="en"')
 
 
 @bp.app_context_processor
