@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from student_portal.config import PROJECT_ROOT
-from student_portal.extensions import db
+from student_portal.extensions import babel, db
 from student_portal.models import ClubSession, Cohort, HelpRequest, utcnow
 from tests.conftest import FIXTURE_LESSONS
 from tests.factories import PASSWORD
@@ -45,9 +45,14 @@ def spanish_app(make_app, school_in, tmp_path):
             'id = "988-lifeline"\n', f'id = "988-lifeline"\npurpose_es = "{SPANISH_988}"\n'
         )
     )
+    # Flask-Babel keeps loaded catalogs on the one shared Babel object, by language only: forget
+    # any "es" another test's app loaded, and this one's afterwards.
+    translations_cache = babel.domain_instance.cache
+    translations_cache.clear()
     app = make_app(TRANSLATIONS_DIR=str(tmp_path / "translations"), LESSONS_DIR=str(lessons))
     app.school = school_in(app)
-    return app
+    yield app
+    translations_cache.clear()
 
 
 def signed_in(app, username, headers=None):
