@@ -47,9 +47,10 @@ def spanish_app(make_app, school_in, tmp_path):
     )
     # Flask-Babel keeps loaded catalogs on the one shared Babel object, by language only: forget
     # any "es" another test's app loaded, and this one's afterwards.
-    translations_cache = babel.domain_instance.cache
-    translations_cache.clear()
     app = make_app(TRANSLATIONS_DIR=str(tmp_path / "translations"), LESSONS_DIR=str(lessons))
+    with app.app_context():
+        translations_cache = babel.domain_instance.cache
+    translations_cache.clear()
     app.school = school_in(app)
     yield app
     translations_cache.clear()
