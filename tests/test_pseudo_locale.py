@@ -165,7 +165,21 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
             *common,
         ]
     if role == "leader":
-        return ["/lead/", f"/lead/cohorts/{cohort}", f"/learn/groups/{cohort}"]
+        started = client.post(
+            f"/lead/cohorts/{cohort}",
+            data={
+                "lesson": "healthy-relationships",
+                "supervising_adult": "Ms Test",
+                "adult_present": "y",
+            },
+        )
+        run = started.headers["Location"]  # the live session's leader view
+        return [
+            "/lead/",
+            f"/lead/cohorts/{cohort}",
+            f"/learn/groups/{cohort}",
+            *(run + page for page in ("", "/project", "/poll-panel", "/end", "/summary")),
+        ]
     return [
         "/teach/",
         f"/teach/cohorts/{cohort}",
