@@ -123,9 +123,7 @@ class Survey:
 
     @property
     def untranslated(self) -> tuple[str, ...]:
-        return tuple(
-            item.id for item in (*self.knowledge, *self.confidence) if item.untranslated
-        )
+        return tuple(item.id for item in (*self.knowledge, *self.confidence) if item.untranslated)
 
 
 def load_survey(lessons_dir: str | Path, resources: Mapping[str, Resource]) -> Survey | None:
