@@ -36,8 +36,8 @@ from .loader import (
     quiz_version,
 )
 from .model import ContentError, Problem, Resource
-from .tomlmap import TomlMap
-from .translation import TRANSLATION_LANGUAGES, _line
+from .tomlmap import _HEADER, _KEY, TomlMap
+from .translation import TRANSLATION_LANGUAGES
 
 SURVEY_FILE = "evaluation.toml"
 
@@ -272,6 +272,34 @@ def _load_knowledge(raw: dict, index: int, toml_map: TomlMap, report) -> Knowled
 # --- translations -------------------------------------------------------------------------------
 
 
+class _DottedLines:
+    """Lines of dotted tables like `[item.x.choice.y]` and of the keys under them. (`TomlMap`
+    files a table under its parent table, and these files never write the parent `[item]`.)"""
+
+    def __init__(self, text: str):
+        self.tables: dict[tuple[str, ...], int] = {}
+        self.keys: dict[tuple[str, ...], int] = {}
+        current: tuple[str, ...] = ()
+        for number, raw in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(raw)
+            if header and len(header.group("open")) == len(header.group("close")):
+                current = tuple(part.strip() for part in header.group("name").split("."))
+                self.tables.setdefault(current, number)
+                continue
+            key = _KEY.match(raw)
+            if key:
+                name = key.group("quoted") or key.group("literal") or key.group("bare")
+                self.keys.setdefault((*current, name), number)
+
+    def line(self, *path: str) -> int | None:
+        """The line of the table or key at `path`, else of the nearest table above it."""
+        for end in range(len(path), 0, -1):
+            found = self.tables.get(path[:end]) or self.keys.get(path[:end])
+            if found:
+                return found
+        return None
+
+
 def _with_translations(
     english: Survey, path: Path, resources: Mapping[str, Resource] | None, problems: list[Problem]
 ) -> Survey:
@@ -307,7 +335,7 @@ def _translate(
     data = _parse_toml(text, path, problems)
     if data is None:
         return None
-    toml_map = TomlMap(text)
+    toml_map = _DottedLines(text)
     name = path.name
 
     def report(line: int | None, message: str) -> None:
@@ -316,19 +344,19 @@ def _translate(
     for key in data:
         if key not in ("translated_from", "item"):
             report(
-                toml_map.root.key_line(key),
+                toml_map.line(key),
                 f'unknown key "{key}" in {name} (allowed: item, translated_from)',
             )
     if not isinstance(data.get("translated_from"), str):
         report(1, f'{name} needs translated_from = "<the hash of {SURVEY_FILE}>"')
     texts = data.get("item", {})
     if not isinstance(texts, dict):
-        report(toml_map.root.key_line("item"), "write items as [item.<item id>] tables")
+        report(toml_map.line("item"), "write items as [item.<item id>] tables")
         return None
     knowledge_ids = {item.id for item in english.knowledge}
     confidence_ids = {item.id for item in english.confidence}
     for item_id, entry in texts.items():
-        where = _line(toml_map, "item", item_id)
+        where = toml_map.line("item", item_id)
         if item_id not in knowledge_ids | confidence_ids:
             report(where, f'item "{item_id}" is not in {SURVEY_FILE}')
         elif not isinstance(entry, dict):
@@ -349,7 +377,7 @@ def _translate(
         warnings.append(
             Problem(
                 path,
-                toml_map.root.key_line("translated_from"),
+                toml_map.line("translated_from"),
                 f"{SURVEY_FILE} has changed since this translation was made: update the "
                 "translation and its translated_from (it is still shown, marked outdated)",
             )
@@ -367,18 +395,20 @@ def _translate(
     return dataclasses.replace(translated, warnings=tuple(warnings))
 
 
-def _unknown_keys(texts: dict, allowed: set[str], where: tuple[str, ...], toml_map, report, name):
+def _unknown_keys(
+    texts: dict, allowed: set[str], where: tuple[str, ...], toml_map: _DottedLines, report, name
+):
     for key in texts:
         if key not in allowed:
             report(
-                _line(toml_map, *where, key),
+                toml_map.line(*where, key),
                 f'unknown key "{key}" in [{".".join(where)}] of {name} '
                 f"(allowed: {', '.join(sorted(allowed))})",
             )
 
 
 def _translate_knowledge(
-    item: KnowledgeItem, texts: Any, toml_map: TomlMap, report, name: str
+    item: KnowledgeItem, texts: Any, toml_map: _DottedLines, report, name: str
 ) -> KnowledgeItem:
     """The item in the translation's words, or the English item marked untranslated."""
     if not isinstance(texts, dict):
@@ -388,13 +418,13 @@ def _translate_knowledge(
     choice_texts = texts.get("choice", {})
     if not isinstance(choice_texts, dict):
         report(
-            _line(toml_map, *where, "choice"),
+            toml_map.line(*where, "choice"),
             f"write the choices of {item.id} as [item.{item.id}.choice.<choice id>] tables",
         )
         return dataclasses.replace(item, untranslated=True)
     known = {choice.id for choice in item.choices}
     for choice_id, entry in choice_texts.items():
-        line = _line(toml_map, *where, "choice", choice_id)
+        line = toml_map.line(*where, "choice", choice_id)
         if choice_id not in known:
             report(line, f'choice "{choice_id}" is not a choice of item "{item.id}"')
         elif isinstance(entry, dict):
@@ -413,7 +443,7 @@ def _translate_knowledge(
 
 
 def _translate_confidence(
-    item: ConfidenceItem, texts: Any, toml_map: TomlMap, report, name: str
+    item: ConfidenceItem, texts: Any, toml_map: _DottedLines, report, name: str
 ) -> ConfidenceItem:
     if not isinstance(texts, dict):
         return dataclasses.replace(item, untranslated=True)
