@@ -138,7 +138,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
     cohort = school["cohort"]
     common = ["/help/", "/help/report", "/help/checklist"]
     if role == "visitor":
-        return ["/", "/sign-in", "/join", "/no-such-page", *common]
+        return ["/", "/sign-in", "/join", "/no-such-page", "/evaluation/families", *common]
     if role == "student":
         return [
             "/learn/",
@@ -160,6 +160,9 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         "/teach/lessons/healthy-relationships",
         "/teach/help-requests",
         f"/lead/cohorts/{cohort}",
+        f"/teach/cohorts/{cohort}/evaluation",
+        f"/teach/cohorts/{cohort}/evaluation/notice",
+        "/teach/evaluation/mine",
         *common,
     ]
 
