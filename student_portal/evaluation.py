@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
@@ -49,12 +51,13 @@ from .models import (
 
 MIN_GROUP = 10  # fewer students than this: a figure is not shown
 PHASES = (PRE, POST)
-PHASE_NAMES = {PRE: "before the course", POST: "after the course"}
-SUPPRESSED_TEXT = "fewer than 10 students — not shown to protect privacy"
+PHASE_NAMES = {PRE: _l("before the course"), POST: _l("after the course")}
+SUPPRESSED_TEXT = _l("fewer than 10 students — not shown to protect privacy")
 
 
 class EvaluationError(Exception):
-    """Something a teacher asked that can't be done now; the message says why, kindly."""
+    """Something a teacher asked that can't be done now; the message (a message id, `_l`) says
+    why, kindly, in the reader's language once shown with `str()`."""
 
 
 def current_survey() -> Survey | None:
@@ -87,14 +90,14 @@ def open_window(cohort: Cohort) -> EvaluationWindow:
     """Start a window for a cohort: students are invited to the before-course check."""
     begin_write()
     if open_window_of(cohort.id) is not None:
-        raise EvaluationError("This cohort already has an open check.")
+        raise EvaluationError(_l("This cohort already has an open check."))
     window = EvaluationWindow(cohort_id=cohort.id, secret=secrets.token_hex(32))
     db.session.add(window)
     try:
         db.session.commit()
     except IntegrityError as error:  # two clicks at once: the unique index keeps one
         db.session.rollback()
-        raise EvaluationError("This cohort already has an open check.") from error
+        raise EvaluationError(_l("This cohort already has an open check.")) from error
     return window
 
 
@@ -312,6 +315,7 @@ SENT, ALREADY, NOT_OFFERED, EMPTY, CLOSED = "sent", "already", "not-offered", "e
 
 def parse_answers(survey: Survey, form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """The answers given (item id → choice id or "1".."5") and a message per unreadable one."""
+    unreadable = _l("That answer could not be read. Choose one again, or leave it.")
     answers: dict[str, str] = {}
     errors: dict[str, str] = {}
     for item in survey.knowledge:
@@ -321,7 +325,7 @@ def parse_answers(survey: Survey, form: Mapping[str, str]) -> tuple[dict[str, st
         if value in {choice.id for choice in item.choices}:
             answers[item.id] = value
         else:
-            errors[item.id] = "That answer could not be read. Choose one again, or leave it."
+            errors[item.id] = str(unreadable)
     allowed = {str(number) for number, _ in AGREE_SCALE}
     for item in survey.confidence:
         value = (form.get(item.id) or "").strip()
@@ -330,7 +334,7 @@ def parse_answers(survey: Survey, form: Mapping[str, str]) -> tuple[dict[str, st
         if value in allowed:
             answers[item.id] = value
         else:
-            errors[item.id] = "That answer could not be read. Choose one again, or leave it."
+            errors[item.id] = str(unreadable)
     return answers, errors
 
 
@@ -488,7 +492,7 @@ def paired_change(pairs: Sequence[tuple[int, int]]) -> Change:
 
 
 def effect_label(d_z: float | None) -> str:
-    """Cohen's conventional words for a paired effect size."""
+    """Cohen's conventional words for a paired effect size (a key of EFFECT_SENTENCES)."""
     if d_z is None:
         return "the same for everyone"
     size = abs(d_z)
@@ -499,6 +503,27 @@ def effect_label(d_z: float | None) -> str:
     if size < 0.8:
         return "a medium"
     return "a large"
+
+
+# A whole sentence per size, so each language can say it in its own order.
+EFFECT_SENTENCES = {
+    "a very small": _l(
+        "That is a very small change for a program like this (effect size d = %(d)s; by "
+        "Cohen's yardstick 0.2 is small, 0.5 medium, 0.8 large)."
+    ),
+    "a small": _l(
+        "That is a small change for a program like this (effect size d = %(d)s; by Cohen's "
+        "yardstick 0.2 is small, 0.5 medium, 0.8 large)."
+    ),
+    "a medium": _l(
+        "That is a medium change for a program like this (effect size d = %(d)s; by Cohen's "
+        "yardstick 0.2 is small, 0.5 medium, 0.8 large)."
+    ),
+    "a large": _l(
+        "That is a large change for a program like this (effect size d = %(d)s; by Cohen's "
+        "yardstick 0.2 is small, 0.5 medium, 0.8 large)."
+    ),
+}
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -643,7 +668,7 @@ def assemble_report(title, survey, responses, answer_rows, breakdown: bool) -> R
                 total_data[phase].update(data[phase])
         if "unpaired" in eligible[cohort_id]:
             unpaired |= data[PRE].keys() & data[POST].keys()
-    total = _group("All students", total_data, unpaired)
+    total = _group(_l("All students"), total_data, unpaired)
     left_out = sum(1 for cohort_id in by_cohort if eligible[cohort_id] != set(PHASES))
     total.pre_shown = total.n_pre >= MIN_GROUP
     total.post_shown = total.n_post >= MIN_GROUP
@@ -755,75 +780,110 @@ def _percent(part: int, whole: int) -> int | None:
 
 
 def readings(report: Report) -> list[str]:
-    """Plain-words sentences beside the figures."""
+    """Plain-words sentences beside the figures, in the reader's language."""
     total, out_of = report.total, report.max_score
     said = []
     if total.pre_mean is not None and total.post_mean is not None:
         said.append(
-            f"Before the course, students answered {total.pre_mean:.1f} of {out_of} questions "
-            f"correctly on average; after it, {total.post_mean:.1f}."
+            _(
+                "Before the course, students answered %(before)s of %(total)s questions "
+                "correctly on average; after it, %(after)s.",
+                before=f"{total.pre_mean:.1f}",
+                total=out_of,
+                after=f"{total.post_mean:.1f}",
+            )
         )
     change = total.change
     if change is None:
         if total.n_matched < MIN_GROUP:
             said.append(
-                "Fewer than 10 students took both checks, so the change is not shown, to "
-                "protect their privacy."
+                _(
+                    "Fewer than 10 students took both checks, so the change is not shown, to "
+                    "protect their privacy."
+                )
             )
         return said
-    direction = "more" if change.mean >= 0 else "fewer"
-    sentence = (
-        f"The {change.n} students who took both checks answered {abs(change.mean):.1f} "
-        f"{direction} of {out_of} correctly after the course (95% confidence interval "
-        f"{change.low:.1f} to {change.high:.1f})."
-    )
+    figures = {
+        "students": change.n,
+        "change": f"{abs(change.mean):.1f}",
+        "total": out_of,
+        "low": f"{change.low:.1f}",
+        "high": f"{change.high:.1f}",
+    }
+    if change.mean >= 0:
+        sentence = _(
+            "The %(students)s students who took both checks answered %(change)s more of "
+            "%(total)s correctly after the course (95%% confidence interval %(low)s to "
+            "%(high)s).",
+            **figures,
+        )
+    else:
+        sentence = _(
+            "The %(students)s students who took both checks answered %(change)s fewer of "
+            "%(total)s correctly after the course (95%% confidence interval %(low)s to "
+            "%(high)s).",
+            **figures,
+        )
     if change.interval_includes_zero:
-        sentence += (
-            " The interval includes 0, so these results alone can't show that the course "
+        sentence += " " + _(
+            "The interval includes 0, so these results alone can't show that the course "
             "changed what students know."
         )
     elif change.d_z is not None:
-        sentence += (
-            f" That is {effect_label(change.d_z)} change for a program like this "
-            f"(effect size d = {change.d_z:.2f}; by Cohen's yardstick 0.2 is small, 0.5 medium, "
-            "0.8 large)."
+        sentence += " " + str(
+            EFFECT_SENTENCES[effect_label(change.d_z)] % {"d": f"{change.d_z:.2f}"}
         )
     said.append(sentence)
     improved = round(100 * change.improved_share)
-    said.append(f"{improved}% of them got more questions right after the course than before.")
+    said.append(
+        _(
+            "%(percent)s%% of them got more questions right after the course than before.",
+            percent=improved,
+        )
+    )
     return said
 
 
 def report_table(report: Report) -> tuple[list[str], list[list]]:
-    """The aggregate figures as CSV rows: never anything per student."""
-    header = ["section", "group", "item", "measure", "before", "after", "students"]
+    """The aggregate figures as CSV rows, in the reader's language: never anything per student."""
+    header = [
+        _("section"),
+        _("group"),
+        _("item"),
+        _("measure"),
+        _("before"),
+        _("after"),
+        _("students"),
+    ]
     rows: list[list] = []
-    hidden = "suppressed: " + SUPPRESSED_TEXT
+    hidden = _("suppressed: %(reason)s", reason=str(SUPPRESSED_TEXT))
+    students, knowledge, change_section = _("students"), _("knowledge"), _("change")
 
     def value(number, digits=2):
         return hidden if number is None else round(number, digits)
 
     for group in [report.total, *report.breakdown]:
+        label = str(group.label)
         rows.append(
             [
-                "students",
-                group.label,
+                students,
+                label,
                 "",
-                "number who took the check",
+                _("number who took the check"),
                 group.n_pre,
                 group.n_post,
                 "",
             ]
         )
         rows.append(
-            ["students", group.label, "", "number who took both checks", "", "", group.n_matched]
+            [students, label, "", _("number who took both checks"), "", "", group.n_matched]
         )
         rows.append(
             [
-                "knowledge",
-                group.label,
+                knowledge,
+                label,
                 "",
-                f"mean score (of {report.max_score})",
+                _("mean score (of %(total)s)", total=report.max_score),
                 value(group.pre_mean),
                 value(group.post_mean),
                 "",
@@ -831,35 +891,36 @@ def report_table(report: Report) -> tuple[list[str], list[list]]:
         )
         change = group.change
         for measure, number in (
-            ("mean change (after minus before)", change and change.mean),
-            ("95% confidence interval, low", change and change.low),
-            ("95% confidence interval, high", change and change.high),
-            ("effect size d_z", change and change.d_z),
-            ("share who improved", change and change.improved_share),
+            (_("mean change (after minus before)"), change and change.mean),
+            (_("95% confidence interval, low"), change and change.low),
+            (_("95% confidence interval, high"), change and change.high),
+            (_("effect size d_z"), change and change.d_z),
+            (_("share who improved"), change and change.improved_share),
         ):
-            rows.append(["change", group.label, "", measure, "", value(number), group.n_matched])
+            rows.append([change_section, label, "", measure, "", value(number), group.n_matched])
+    total_label = str(report.total.label)
     for item in report.items:
         rows.append(
             [
-                "knowledge item",
-                report.total.label,
+                _("knowledge item"),
+                total_label,
                 item.item.id,
-                "percent correct",
+                _("percent correct"),
                 value(item.pre_percent),
                 value(item.post_percent),
                 "",
             ]
         )
     for item in report.confidence:
-        for index, (_, label) in enumerate(AGREE_SCALE):
+        for index, (_value, label) in enumerate(AGREE_SCALE):
             before = item.pre[index][1] if item.pre else None
             after = item.post[index][1] if item.post else None
             rows.append(
                 [
-                    "confidence item",
-                    report.total.label,
+                    _("confidence item"),
+                    total_label,
                     item.item.id,
-                    f"percent {label.lower()}",
+                    _("percent %(answer)s", answer=str(label).lower()),
                     value(before),
                     value(after),
                     "",

@@ -140,7 +140,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
     cohort = school["cohort"]
     common = ["/help/", "/help/report", "/help/checklist"]
     if role == "visitor":
-        return ["/", "/sign-in", "/join", "/no-such-page", *common]
+        return ["/", "/sign-in", "/join", "/no-such-page", "/evaluation/families", *common]
     if role == "student":
         from tests.helpers import quiz_fields
 
@@ -190,6 +190,9 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         "/teach/lessons/healthy-relationships",
         "/teach/help-requests",
         f"/lead/cohorts/{cohort}",
+        f"/teach/cohorts/{cohort}/evaluation",
+        f"/teach/cohorts/{cohort}/evaluation/notice",
+        "/teach/evaluation/mine",
         *common,
     ]
 

@@ -42,6 +42,8 @@ def check_command(directory: Path | None, strict: bool) -> None:
         click.echo(f"{_plural(len(problems), 'problem')} found.", err=True)
         raise click.exceptions.Exit(1)
     warnings = catalog_warnings(catalog, directory)
+    if survey is not None:  # its translation: outdated, or items left in English
+        warnings += survey.warnings
     for warning in warnings:
         click.echo(f"warning: {warning}")
     unchecked = needing_check(catalog)

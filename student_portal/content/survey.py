@@ -5,14 +5,23 @@ an "I'm not sure" choice pinned last (counted as not correct); confidence items 
 answered on a 5-point agree scale. The file is optional: without it the portal offers no checks.
 Problems are reported like the lessons' (`file:line: message`), by `flask lessons check` and at
 start-up.
+
+A translation (`evaluation.es.toml`) carries text only, keyed by the English item and choice ids
+like a lesson's `quiz.es.toml`: right answers, the "I'm not sure" choice and the version come from
+English, so answers in either language are stored by the same ids and count in one report. An
+item it lacks is shown in English (marked so); a `translated_from` that no longer matches the
+English file, or a missing item, is a warning for `lessons check` (`Survey.warnings`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from . import render
 from .loader import (
@@ -27,17 +36,19 @@ from .loader import (
     quiz_version,
 )
 from .model import ContentError, Problem, Resource
-from .tomlmap import TomlMap
+from .tomlmap import _HEADER, _KEY, TomlMap
+from .translation import TRANSLATION_LANGUAGES
 
 SURVEY_FILE = "evaluation.toml"
 
-# The agree scale of every confidence item: stored as 1-5, shown in this order.
+# The agree scale of every confidence item: stored as 1-5, shown in this order. The labels are
+# message ids, shown in the reader's language (`lazy_gettext`).
 AGREE_SCALE = (
-    (1, "Strongly disagree"),
-    (2, "Disagree"),
-    (3, "Not sure"),
-    (4, "Agree"),
-    (5, "Strongly agree"),
+    (1, _l("Strongly disagree")),
+    (2, _l("Disagree")),
+    (3, _l("Not sure")),
+    (4, _l("Agree")),
+    (5, _l("Strongly agree")),
 )
 
 SURVEY_FIELDS = {
@@ -76,6 +87,7 @@ class KnowledgeItem:
     id: str
     prompt: str  # sanitized inline HTML
     choices: tuple[SurveyChoice, ...]
+    untranslated: bool = False  # shown in English inside a translated check
 
     @property
     def correct_choice(self) -> SurveyChoice:
@@ -86,17 +98,32 @@ class KnowledgeItem:
 class ConfidenceItem:
     id: str
     statement: str  # sanitized inline HTML
+    untranslated: bool = False
 
 
 @dataclass(frozen=True)
 class Survey:
-    version: str  # content hash of the file, stored with each response
+    version: str  # content hash of the English file, stored with each response
     knowledge: tuple[KnowledgeItem, ...]
     confidence: tuple[ConfidenceItem, ...]
+    language: str = "en"
+    # The translated checks by language (on the English survey only).
+    translations: Mapping[str, Survey] = field(default_factory=dict, compare=False)
+    # What `lessons check` warns about: outdated translations, items left in English.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def item_count(self) -> int:
         return len(self.knowledge) + len(self.confidence)
+
+    def in_language(self, language: str) -> Survey:
+        """The check in `language` when it is translated, else in English. Item and choice ids,
+        right answers and the version are the English ones, whatever the language."""
+        return self.translations.get(language, self)
+
+    @property
+    def untranslated(self) -> tuple[str, ...]:
+        return tuple(item.id for item in (*self.knowledge, *self.confidence) if item.untranslated)
 
 
 def load_survey(lessons_dir: str | Path, resources: Mapping[str, Resource]) -> Survey | None:
@@ -116,7 +143,9 @@ def scan_survey(
         return None, []
     problems: list[Problem] = []
     survey = _load(path, resources, problems)
-    problems.sort(key=lambda problem: problem.line or 0)
+    if survey is not None:
+        survey = _with_translations(survey, path, resources, problems)
+    problems.sort(key=lambda problem: (problem.path.name, problem.line or 0))
     return (survey if not problems else None), problems
 
 
@@ -238,3 +267,188 @@ def _load_knowledge(raw: dict, index: int, toml_map: TomlMap, report) -> Knowled
     return KnowledgeItem(
         id=raw["id"], prompt=render.render_inline(raw["prompt"]), choices=tuple(choices)
     )
+
+
+# --- translations -------------------------------------------------------------------------------
+
+
+class _DottedLines:
+    """Lines of dotted tables like `[item.x.choice.y]` and of the keys under them. (`TomlMap`
+    files a table under its parent table, and these files never write the parent `[item]`.)"""
+
+    def __init__(self, text: str):
+        self.tables: dict[tuple[str, ...], int] = {}
+        self.keys: dict[tuple[str, ...], int] = {}
+        current: tuple[str, ...] = ()
+        for number, raw in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(raw)
+            if header and len(header.group("open")) == len(header.group("close")):
+                current = tuple(part.strip() for part in header.group("name").split("."))
+                self.tables.setdefault(current, number)
+                continue
+            key = _KEY.match(raw)
+            if key:
+                name = key.group("quoted") or key.group("literal") or key.group("bare")
+                self.keys.setdefault((*current, name), number)
+
+    def line(self, *path: str) -> int | None:
+        """The line of the table or key at `path`, else of the nearest table above it."""
+        for end in range(len(path), 0, -1):
+            found = self.tables.get(path[:end]) or self.keys.get(path[:end])
+            if found:
+                return found
+        return None
+
+
+def _with_translations(
+    english: Survey, path: Path, resources: Mapping[str, Resource] | None, problems: list[Problem]
+) -> Survey:
+    """The English survey, holding each translation found beside it and their warnings."""
+    translations: dict[str, Survey] = {}
+    warnings: list[Problem] = []
+    for language in TRANSLATION_LANGUAGES:
+        translated_path = path.with_name(f"{path.stem}.{language}{path.suffix}")
+        if not translated_path.is_file():
+            continue
+        before = len(problems)
+        translated = _translate(english, path, translated_path, language, resources, problems)
+        if translated is not None and len(problems) == before:
+            translations[language] = translated
+            warnings += translated.warnings
+    return dataclasses.replace(english, translations=translations, warnings=tuple(warnings))
+
+
+def _translate(
+    english: Survey,
+    english_path: Path,
+    path: Path,
+    language: str,
+    resources: Mapping[str, Resource] | None,
+    problems: list[Problem],
+) -> Survey | None:
+    """The English survey in the translation's words; None after reporting problems."""
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    if resources:
+        _KnownContacts.from_resources(resources).check(text, path, problems)
+    data = _parse_toml(text, path, problems)
+    if data is None:
+        return None
+    toml_map = _DottedLines(text)
+    name = path.name
+
+    def report(line: int | None, message: str) -> None:
+        problems.append(Problem(path, line, message))
+
+    for key in data:
+        if key not in ("translated_from", "item"):
+            report(
+                toml_map.line(key),
+                f'unknown key "{key}" in {name} (allowed: item, translated_from)',
+            )
+    if not isinstance(data.get("translated_from"), str):
+        report(1, f'{name} needs translated_from = "<the hash of {SURVEY_FILE}>"')
+    texts = data.get("item", {})
+    if not isinstance(texts, dict):
+        report(toml_map.line("item"), "write items as [item.<item id>] tables")
+        return None
+    knowledge_ids = {item.id for item in english.knowledge}
+    confidence_ids = {item.id for item in english.confidence}
+    for item_id, entry in texts.items():
+        where = toml_map.line("item", item_id)
+        if item_id not in knowledge_ids | confidence_ids:
+            report(where, f'item "{item_id}" is not in {SURVEY_FILE}')
+        elif not isinstance(entry, dict):
+            report(where, f"write item {item_id} as an [item.{item_id}] table")
+    knowledge = tuple(
+        _translate_knowledge(item, texts.get(item.id), toml_map, report, name)
+        for item in english.knowledge
+    )
+    confidence = tuple(
+        _translate_confidence(item, texts.get(item.id), toml_map, report, name)
+        for item in english.confidence
+    )
+    translated = dataclasses.replace(
+        english, knowledge=knowledge, confidence=confidence, language=language
+    )
+    warnings = []
+    if data.get("translated_from") != quiz_version(english_path.read_bytes()):
+        warnings.append(
+            Problem(
+                path,
+                toml_map.line("translated_from"),
+                f"{SURVEY_FILE} has changed since this translation was made: update the "
+                "translation and its translated_from (it is still shown, marked outdated)",
+            )
+        )
+    missing = translated.untranslated
+    if missing:
+        warnings.append(
+            Problem(
+                path,
+                None,
+                f"{len(missing)} item(s) have no complete translation and are shown in English: "
+                f"{', '.join(missing)}",
+            )
+        )
+    return dataclasses.replace(translated, warnings=tuple(warnings))
+
+
+def _unknown_keys(
+    texts: dict, allowed: set[str], where: tuple[str, ...], toml_map: _DottedLines, report, name
+):
+    for key in texts:
+        if key not in allowed:
+            report(
+                toml_map.line(*where, key),
+                f'unknown key "{key}" in [{".".join(where)}] of {name} '
+                f"(allowed: {', '.join(sorted(allowed))})",
+            )
+
+
+def _translate_knowledge(
+    item: KnowledgeItem, texts: Any, toml_map: _DottedLines, report, name: str
+) -> KnowledgeItem:
+    """The item in the translation's words, or the English item marked untranslated."""
+    if not isinstance(texts, dict):
+        return dataclasses.replace(item, untranslated=True)
+    where = ("item", item.id)
+    _unknown_keys(texts, {"prompt", "choice"}, where, toml_map, report, name)
+    choice_texts = texts.get("choice", {})
+    if not isinstance(choice_texts, dict):
+        report(
+            toml_map.line(*where, "choice"),
+            f"write the choices of {item.id} as [item.{item.id}.choice.<choice id>] tables",
+        )
+        return dataclasses.replace(item, untranslated=True)
+    known = {choice.id for choice in item.choices}
+    for choice_id, entry in choice_texts.items():
+        line = toml_map.line(*where, "choice", choice_id)
+        if choice_id not in known:
+            report(line, f'choice "{choice_id}" is not a choice of item "{item.id}"')
+        elif isinstance(entry, dict):
+            _unknown_keys(entry, {"text"}, (*where, "choice", choice_id), toml_map, report, name)
+    choices = []
+    for choice in item.choices:
+        entry = choice_texts.get(choice.id)
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if not isinstance(text, str):
+            return dataclasses.replace(item, untranslated=True)
+        choices.append(dataclasses.replace(choice, text=render.render_inline(text)))
+    prompt = texts.get("prompt")
+    if not isinstance(prompt, str):
+        return dataclasses.replace(item, untranslated=True)
+    return dataclasses.replace(item, prompt=render.render_inline(prompt), choices=tuple(choices))
+
+
+def _translate_confidence(
+    item: ConfidenceItem, texts: Any, toml_map: _DottedLines, report, name: str
+) -> ConfidenceItem:
+    if not isinstance(texts, dict):
+        return dataclasses.replace(item, untranslated=True)
+    _unknown_keys(texts, {"statement"}, ("item", item.id), toml_map, report, name)
+    statement = texts.get("statement")
+    if not isinstance(statement, str):
+        return dataclasses.replace(item, untranslated=True)
+    return dataclasses.replace(item, statement=render.render_inline(statement))

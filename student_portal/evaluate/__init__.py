@@ -17,6 +17,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -56,6 +59,7 @@ from ..evaluation import (
 from ..exports import csv_response
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import reader_language
 from ..models import ADMIN, Membership, utcnow
 from ..reports import slugify
 
@@ -69,10 +73,12 @@ def _lesson_slugs() -> list[str]:
 
 
 def _survey_or_404():
+    """The check in the reader's language (its ids, answers and version are the English ones, so
+    answers in either language count together)."""
     survey = current_survey()
     if survey is None:
         abort(404)
-    return survey
+    return survey.in_language(reader_language())
 
 
 @bp.app_template_global()
@@ -102,7 +108,10 @@ def evaluation_opt_outs(cohort_id: int) -> set[int]:
 
 # --- students -----------------------------------------------------------------------------------
 
-PHASE_TITLES = {PRE: "Before you start: a quick check", POST: "After the course: a quick check"}
+PHASE_TITLES = {
+    PRE: _l("Before you start: a quick check"),
+    POST: _l("After the course: a quick check"),
+}
 
 
 def _check_context(window, cohort, phase, survey, given=None, errors=None):
@@ -111,10 +120,11 @@ def _check_context(window, cohort, phase, survey, given=None, errors=None):
         "window": window,
         "cohort": cohort,
         "phase": phase,
-        "title": PHASE_TITLES[phase],
+        "title": str(PHASE_TITLES[phase]),
         "knowledge": [(item, shuffled(item.choices, seed, item.id)) for item in survey.knowledge],
         "confidence": survey.confidence,
         "scale": AGREE_SCALE,
+        "survey_untranslated": survey.language != "en" and bool(survey.untranslated),
         "given": given or {},
         "errors": errors or {},
         "form": ActionForm(),
@@ -135,7 +145,7 @@ def take_check(window_id: int, phase: str):
     }
     if request.method == "GET":
         if (window.id, phase) not in offered:
-            flash("This check isn't open for you right now. Thank you for looking!", "info")
+            flash(_("This check isn't open for you right now. Thank you for looking!"), "info")
             return redirect(url_for("learn.lessons"))
         return render_template(
             "evaluation/check.html", **_check_context(window, cohort, phase, survey)
@@ -148,16 +158,19 @@ def take_check(window_id: int, phase: str):
         return render_template("evaluation/check.html", **context), 422
     outcome = submit_check(current_user, window, phase, given, survey, _lesson_slugs())
     if outcome == SENT:
-        flash("Thank you! Your answers were sent. Nobody will see them with your name.", "success")
+        flash(
+            _("Thank you! Your answers were sent. Nobody will see them with your name."),
+            "success",
+        )
     elif outcome == ALREADY:
-        flash("You already sent this check, so nothing more was saved. Thank you!", "info")
+        flash(_("You already sent this check, so nothing more was saved. Thank you!"), "info")
     elif outcome == EMPTY:
-        flash("You skipped every question, so nothing was sent. That's fine.", "info")
+        flash(_("You skipped every question, so nothing was sent. That's fine."), "info")
         _put_off(window.id, phase)
     elif outcome == CLOSED:
-        flash("This check has closed, so nothing was saved. Thank you anyway!", "info")
+        flash(_("This check has closed, so nothing was saved. Thank you anyway!"), "info")
     else:
-        flash("This check isn't open for you right now, so nothing was saved.", "info")
+        flash(_("This check isn't open for you right now, so nothing was saved."), "info")
     return redirect(url_for("learn.lessons"))
 
 
@@ -172,7 +185,7 @@ def _put_off(window_id: int, phase: str) -> None:
 def put_off_check(window_id: int, phase: str):
     if ActionForm().validate_on_submit():
         _put_off(window_id, phase)
-        flash("No problem. You can go straight to the lessons.", "info")
+        flash(_("No problem. You can go straight to the lessons."), "info")
     return redirect(url_for("learn.lessons"))
 
 
@@ -197,8 +210,8 @@ def _report_context(report, back_url: str, csv_url: str, print_url: str):
     ):
         chart = before_after_chart(
             "evaluation-chart",
-            "Share of students who answered each question correctly",
-            "For each knowledge question: the percentage correct before the course and after.",
+            _("Share of students who answered each question correctly"),
+            _("For each knowledge question: the percentage correct before the course and after."),
             [
                 (_plain(item.item.prompt), item.pre_percent, item.post_percent)
                 for item in report.items
@@ -207,12 +220,13 @@ def _report_context(report, back_url: str, csv_url: str, print_url: str):
     return {
         "report": report,
         "chart": chart,
-        "suppressed_text": SUPPRESSED_TEXT,
+        "suppressed_text": str(SUPPRESSED_TEXT),
+        "agree_scale": AGREE_SCALE,
         "min_group": MIN_GROUP,
         "back_url": back_url,
         "csv_url": csv_url,
         "print_url": print_url,
-        "printed_at": utcnow(),
+        "printed_on": format_date(utcnow(), "long"),
     }
 
 
@@ -229,7 +243,9 @@ def cohort_evaluation(cohort_id: int):
     survey = _survey_or_404()
     window = open_window_of(cohort.id)
     report = build_report(
-        f"{cohort.name}: before and after the course", cohort_scope(cohort.id), survey
+        _("%(cohort)s: before and after the course", cohort=cohort.name),
+        cohort_scope(cohort.id),
+        survey,
     )
     return render_template(
         "evaluation/cohort.html",
@@ -261,8 +277,10 @@ def open_cohort_window(cohort_id: int):
         flash(str(error), "info")
     else:
         flash(
-            "The check is open. Students see an invitation on their lesson list before their "
-            "first lesson.",
+            _(
+                "The check is open. Students see an invitation on their lesson list before "
+                "their first lesson."
+            ),
             "success",
         )
     return redirect(url_for("evaluate.cohort_evaluation", cohort_id=cohort.id))
@@ -278,7 +296,10 @@ def open_cohort_post_check(cohort_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     open_post_check(window)
-    flash("The after-course check is now offered to every student who hasn't taken it.", "success")
+    flash(
+        _("The after-course check is now offered to every student who hasn't taken it."),
+        "success",
+    )
     return redirect(url_for("evaluate.cohort_evaluation", cohort_id=cohort.id))
 
 
@@ -288,14 +309,16 @@ def close_cohort_window(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
     window = open_window_of(cohort.id)
     if window is None:
-        flash("There is no open check to close.", "info")
+        flash(_("There is no open check to close."), "info")
         return redirect(url_for("evaluate.cohort_evaluation", cohort_id=cohort.id))
     form = ActionForm()
     if form.validate_on_submit():
         close_window(window)
         flash(
-            "The check is closed. Its answers can no longer be linked to anyone, and the "
-            "report below now includes them.",
+            _(
+                "The check is closed. Its answers can no longer be linked to anyone, and the "
+                "report below now includes them."
+            ),
             "success",
         )
         return redirect(url_for("evaluate.cohort_evaluation", cohort_id=cohort.id))
@@ -309,7 +332,9 @@ def close_cohort_window(cohort_id: int):
 def cohort_report_print(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
     report = build_report(
-        f"{cohort.name}: before and after the course", cohort_scope(cohort.id), _survey_or_404()
+        _("%(cohort)s: before and after the course", cohort=cohort.name),
+        cohort_scope(cohort.id),
+        _survey_or_404(),
     )
     back = url_for("evaluate.cohort_evaluation", cohort_id=cohort.id)
     return render_template("evaluation/print.html", **_report_context(report, back, "", ""))
@@ -343,13 +368,22 @@ def member_opt_out(cohort_id: int, user_id: int):
     opted_out = request.form.get("opt_out") == "yes"
     removed = set_opt_out(membership, opted_out)
     name = membership.user.shown_name
-    if opted_out:
-        message = f"{name} is opted out of the anonymous check and won't be asked."
-        if removed:
-            message += " The answers they had already sent in this open check were deleted."
-        flash(message, "success")
+    if opted_out and removed:
+        flash(
+            _(
+                "%(name)s is opted out of the anonymous check and won't be asked. The answers "
+                "they had already sent in this open check were deleted.",
+                name=name,
+            ),
+            "success",
+        )
+    elif opted_out:
+        flash(
+            _("%(name)s is opted out of the anonymous check and won't be asked.", name=name),
+            "success",
+        )
     else:
-        flash(f"{name} may be asked to take the anonymous check again.", "info")
+        flash(_("%(name)s may be asked to take the anonymous check again.", name=name), "info")
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
@@ -361,8 +395,8 @@ def _scope_report(scope_name: str):
     if scope_name == "installation":
         if current_user.role != ADMIN:
             abort(403)
-        return build_report("All cohorts on this portal", installation_scope(), survey, True)
-    return build_report("All your cohorts", teacher_scope(current_user), survey, True)
+        return build_report(_("All cohorts on this portal"), installation_scope(), survey, True)
+    return build_report(_("All your cohorts"), teacher_scope(current_user), survey, True)
 
 
 @bp.route("/teach/evaluation/<any(mine, installation):scope>")
