@@ -165,3 +165,11 @@ def test_a_spanish_reader_takes_the_quiz_in_spanish_and_it_counts_with_english(
     teacher.post("/sign-in", data={"username": "teacher-a", "password": "correct-horse-9"})
     analysis = teacher.get(f"/teach/cohorts/1/lessons/{SLUG}").get_data(as_text=True)  # Period 3
     assert "2 students have taken this quiz" in analysis
+
+
+def test_a_translation_problem_names_its_line(lessons):
+    quiz = lessons / SLUG / "quiz.es.toml"
+    _edit(quiz, "[item.q1.choice.yes]", "[item.q1.choice.maybe]")
+    _catalog, problems = scan_lessons(lessons)
+    line = quiz.read_text().splitlines().index("[item.q1.choice.maybe]") + 1
+    assert [(p.path, p.line) for p in problems if "maybe" in p.message] == [(quiz, line)]

@@ -60,7 +60,17 @@ class TomlMap:
             if header and len(header.group("open")) == len(header.group("close")):
                 name = ".".join(part.strip() for part in header.group("name").split("."))
                 parent_name, _, last = name.rpartition(".")
-                parent = latest.get(parent_name, _MISSING)
+                parent = latest.get(parent_name)
+                if parent is None:  # [item.x.choice.y] with no [item] header: implicit tables
+                    parent = self.root
+                    parts = parent_name.split(".")
+                    for depth in range(len(parts)):
+                        prefix = ".".join(parts[: depth + 1])
+                        if prefix not in latest:
+                            implicit = TomlTable(line=line_number)
+                            parent.children.setdefault(parts[depth], []).append(implicit)
+                            latest[prefix] = implicit
+                        parent = latest[prefix]
                 table = TomlTable(line=line_number)
                 parent.children.setdefault(last, []).append(table)
                 latest[name] = table
