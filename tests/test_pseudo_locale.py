@@ -146,6 +146,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
             "/learn/healthy-relationships",
             "/learn/healthy-relationships/quiz",
             "/help/talk",
+            "/join",
             *common,
         ]
     if role == "leader":
@@ -160,6 +161,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         "/teach/lessons/healthy-relationships",
         "/teach/help-requests",
         f"/lead/cohorts/{cohort}",
+        "/join",
         *common,
     ]
 
