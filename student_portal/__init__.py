@@ -235,7 +235,9 @@ def _error_page(status: int):
     def handler(error):
         if status == 500:
             db.session.rollback()
-        title, message = ERROR_TEXT[status]
+        # In the reader's language; str() so the page escapes them as text (a lazy string
+        # would pass as ready-made HTML).
+        title, message = (str(text) for text in ERROR_TEXT[status])
         return render_template("error.html", status=status, title=title, message=message), status
 
     return handler

@@ -43,6 +43,8 @@ def select_locale() -> str:
     the language then comes from the cookie or Accept-Language alone
     (tests/test_spanish_base.py).
     """
+    if not has_request_context():  # a CLI command: no reader, no cookie, no browser to ask
+        return DEFAULT_LANGUAGE
     languages = offered()
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
