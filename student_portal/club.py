@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -33,7 +35,17 @@ MIN_POLL_ANSWERS = 3  # tallies stay hidden until this many have answered
 
 
 class SessionError(ValueError):
-    """Something about a session that can't be done, with a message for the person."""
+    """Something about a session that can't be done, with a message for the person.
+
+    Raised with a message id (`_l`): `str(error)` gives it in the reader's language, and in
+    English outside a request (the CLI, a test), where there is no reader.
+    """
+
+    def __str__(self) -> str:
+        if has_request_context():
+            return super().__str__()
+        with force_locale("en"):
+            return super().__str__()
 
 
 def cutoff() -> datetime:
@@ -109,7 +121,7 @@ def start_session(
     db.session.flush()
     if live_session(cohort) is not None:
         db.session.rollback()
-        raise SessionError("A session is already live for this group. Join it or end it first.")
+        raise SessionError(_l("A session is already live for this group. Join it or end it first."))
     session = ClubSession(
         cohort_id=cohort.id,
         leader_id=leader.id,
@@ -121,7 +133,7 @@ def start_session(
         db.session.commit()
     except IntegrityError as error:  # two leaders pressed Start at the same moment
         db.session.rollback()
-        raise SessionError("A session is already live for this group.") from error
+        raise SessionError(_l("A session is already live for this group.")) from error
     return session
 
 
@@ -161,7 +173,7 @@ def end_session(session: ClubSession) -> None:
 def join(session: ClubSession, user: User) -> None:
     """Record attendance once, however often the student joins. Those who run it don't join."""
     if CohortPolicy.can_lead(user, session.cohort):
-        raise SessionError("You run this session, so you don't join it as a student.")
+        raise SessionError(_l("You run this session, so you don't join it as a student."))
     exists = db.session.scalar(
         select(Attendance.id).where(
             Attendance.session_id == session.id, Attendance.user_id == user.id
@@ -360,19 +372,19 @@ def vote(
     the same poll one behind the other on PostgreSQL too), then the chosen choices' counters.
     """
     if poll_number != session.poll_number or session.poll_revealed:
-        raise SessionError("That poll has moved on. Here is the current one.")
+        raise SessionError(_l("That poll has moved on. Here is the current one."))
     if CohortPolicy.can_lead(user, session.cohort):
-        raise SessionError("Leaders don't answer their own polls.")
+        raise SessionError(_l("Leaders don't answer their own polls."))
     if not has_joined(session, user):
-        raise SessionError("Join the session to answer its polls.")
+        raise SessionError(_l("Join the session to answer its polls."))
     valid = {choice.id for choice in question.choices}
     chosen = list(dict.fromkeys(choice_ids))
     if not chosen or any(choice_id not in valid for choice_id in chosen):
-        raise SessionError("Choose an answer to send.")
+        raise SessionError(_l("Choose an answer to send."))
     if not question.multiple and len(chosen) != 1:
-        raise SessionError("Choose one answer.")
+        raise SessionError(_l("Choose one answer."))
     if has_voted(session, user):
-        raise SessionError("You already answered this poll.")
+        raise SessionError(_l("You already answered this poll."))
     number = session.poll_number
     voter = PollVoter(session_id=session.id, poll_number=number, voter=voter_key(session, user))
     db.session.add(voter)
@@ -380,7 +392,7 @@ def vote(
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        raise SessionError("You already answered this poll.") from error
+        raise SessionError(_l("You already answered this poll.")) from error
     this_poll = (PollTally.session_id == session.id, PollTally.poll_number == number)
     still_open = exists().where(
         ClubSession.id == session.id,
@@ -396,7 +408,7 @@ def vote(
     )
     if respondents is None:  # the poll closed or moved on since the checks above
         db.session.rollback()
-        raise SessionError("That poll has moved on. Here is the current one.")
+        raise SessionError(_l("That poll has moved on. Here is the current one."))
     db.session.execute(
         update(PollTally)
         .where(*this_poll, PollTally.choice_id.in_(chosen))

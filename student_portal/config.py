@@ -16,8 +16,8 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 
 
 def data_folder(name: str) -> Path:
-    """templates/, static/, lessons/ or migrations/: inside the installed package (the wheel
-    ships them as student_portal/<name>/), else at the top of the source checkout."""
+    """templates/, static/, lessons/, migrations/ or translations/: inside the installed
+    package (the wheel ships them as student_portal/<name>/), else at the top of the checkout."""
     shipped = PACKAGE_DIR / name
     return shipped if shipped.is_dir() else PROJECT_ROOT / name
 
@@ -37,7 +37,7 @@ def default_settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PASSWORD_MIN_LENGTH": 8,
-        "TRANSLATIONS_DIR": str(PROJECT_ROOT / "translations"),
+        "TRANSLATIONS_DIR": str(data_folder("translations")),
         "TIMEZONE": "America/New_York",  # the school's zone, for cohorts that set none
         # OWASP's minimum for Argon2id. The test suite lowers these to stay fast; never lower
         # them in a real deployment.

@@ -1,6 +1,5 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,6 +31,5 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 csrf = CSRFProtect()
-babel = Babel()
 # Limits are set per view (see throttling.py); storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address)

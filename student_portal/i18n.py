@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from .extensions import babel, csrf, db
+from .extensions import csrf, db
 
 # Every language the platform is written for; a language is offered once its catalog exists
 # (translations/<code>/LC_MESSAGES/messages.mo), so a page never claims a language it isn't in.
@@ -43,7 +43,7 @@ def select_locale() -> str:
     the language then comes from the cookie or Accept-Language alone
     (tests/test_spanish_base.py).
     """
-    if not has_request_context():  # a CLI command: no reader, no cookie, no browser to ask
+    if not has_request_context():  # the CLI, a background export: English
         return DEFAULT_LANGUAGE
     languages = offered()
     if current_user and current_user.is_authenticated and current_user.locale in languages:
@@ -81,7 +81,9 @@ def init_app(app) -> None:
         if code == DEFAULT_LANGUAGE
         or (translations / code / "LC_MESSAGES" / "messages.mo").is_file()
     }
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=school_timezone)
+    # One Babel per app: Flask-Babel caches loaded catalogs on the Babel object, and apps with
+    # different translation folders (tests, a second site) must not share them.
+    Babel(app, locale_selector=select_locale, timezone_selector=school_timezone)
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "local_time")
     app.jinja_env.globals["offered_languages"] = offered

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -207,9 +208,9 @@ HELP_MESSAGE_MAX = 500
 SENT, SEEN, CLOSED = "sent", "seen", "closed"
 IN_PERSON, NOT_FAMILY, NO_PREFERENCE = "in-person", "not-family", "no-preference"
 CONTACT_PREFERENCES = {
-    IN_PERSON: "Talk to me in private at school",
-    NOT_FAMILY: "Talk to me at school, and please don't contact my family about this",
-    NO_PREFERENCE: "Any way is fine",
+    IN_PERSON: _l("Talk to me in private at school"),
+    NOT_FAMILY: _l("Talk to me at school, and please don't contact my family about this"),
+    NO_PREFERENCE: _l("Any way is fine"),
 }
 
 

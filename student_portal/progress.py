@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,21 @@ NOT_STARTED = "not started"
 IN_PROGRESS = "in progress"
 COMPLETED = "completed"
 PASSED = "quiz passed"
+
+# The status words as a student reads them. The constants above are stored and compared in
+# code and stay English; templates show a status through `status_word`.
+STATUS_WORDS = {
+    NOT_STARTED: _l("Not started"),
+    IN_PROGRESS: _l("In progress"),
+    COMPLETED: _l("Completed"),
+    PASSED: _l("Quiz passed"),
+}
+
+
+def status_word(status: str) -> str:
+    """A lesson status in the reader's language (the `status_word` template filter)."""
+    word = STATUS_WORDS.get(status)
+    return str(word) if word is not None else status.capitalize()
 
 
 def status_of(started: bool, completed: bool, attempts: int, passed: bool) -> str:

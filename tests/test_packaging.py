@@ -25,6 +25,7 @@ SHIPPED = [
     "static",
     "lessons",
     "migrations",
+    "translations",
 ]
 
 
@@ -170,3 +171,21 @@ def test_the_installed_wheel_migrates_and_serves_help_from_another_folder(instal
         server.terminate()
         server.wait(timeout=30)
         server.stderr.close()
+
+
+def test_every_python_package_is_listed_for_the_wheel():
+    """A new sub-package (like evaluate/) that pyproject.toml doesn't list is missing from the
+    wheel, and the installed app fails to start."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    from student_portal.config import PROJECT_ROOT
+
+    listed = set(
+        tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = set(find_packages(str(PROJECT_ROOT), include=["student_portal", "student_portal.*"]))
+    assert found - listed == set()

@@ -124,7 +124,9 @@ def pseudo_translations(tmp_path_factory) -> Path:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            message.string = tuple(f"‹{message.id[min(i, 1)]}›" for i in range(2))
+            message.string = tuple(
+                f"‹{message.id[min(i, 1)]}›" for i in range(catalog.num_plurals)
+            )
         else:
             message.string = f"‹{message.id}›"
     compiled = folder / "translations" / "es" / "LC_MESSAGES"
@@ -140,17 +142,45 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
     if role == "visitor":
         return ["/", "/sign-in", "/join", "/no-such-page", *common]
     if role == "student":
+        from tests.helpers import quiz_fields
+
+        # Past a content note to the lesson itself, then a quiz taken (first choice each time).
+        client.post("/learn/grooming-signs/start")
+        taken = client.get("/learn/grooming-signs/quiz")
+        while taken.status_code == 200:
+            page = taken.get_data(as_text=True)
+            fields = quiz_fields(page)
+            choice = re.search(r'name="answer"[^>]* value="([^"]+)"', page)
+            taken = client.post("/learn/grooming-signs/quiz", data={**fields, "answer": choice[1]})
+            if taken.headers.get("Location", "").endswith("/quiz"):
+                taken = client.get(taken.headers["Location"])
         return [
             "/learn/",
             "/learn/progress",
             "/learn/healthy-relationships",
             "/learn/healthy-relationships/quiz",
+            "/learn/grooming-signs",
+            taken.headers["Location"],  # the quiz result
             "/help/talk",
             "/join",
             *common,
         ]
     if role == "leader":
-        return ["/lead/", f"/lead/cohorts/{cohort}", f"/learn/groups/{cohort}"]
+        started = client.post(
+            f"/lead/cohorts/{cohort}",
+            data={
+                "lesson": "healthy-relationships",
+                "supervising_adult": "Ms Test",
+                "adult_present": "y",
+            },
+        )
+        run = started.headers["Location"]  # the live session's leader view
+        return [
+            "/lead/",
+            f"/lead/cohorts/{cohort}",
+            f"/learn/groups/{cohort}",
+            *(run + page for page in ("", "/project", "/poll-panel", "/end", "/summary")),
+        ]
     return [
         "/teach/",
         f"/teach/cohorts/{cohort}",

@@ -15,7 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from student_portal.config import PROJECT_ROOT
-from student_portal.extensions import babel, db
+from student_portal.extensions import db
 from tests.factories import PASSWORD, make_teacher
 
 FRAGMENT = PROJECT_ROOT / "translations" / "es" / "fragments" / "base.po"
@@ -52,28 +52,9 @@ def _compile(folder: Path) -> Path:
 
 
 @pytest.fixture
-def fresh_catalogs():
-    """`fresh_catalogs(app)`: Flask-Babel keeps loaded catalogs on the one shared Babel object,
-    by language only, so forget any "es" another test's app loaded (like the pseudo-locale's),
-    and this test's afterwards."""
-    caches = []
-
-    def forget(app):
-        with app.app_context():
-            cache = babel.domain_instance.cache
-        cache.clear()
-        caches.append(cache)
-        return app
-
-    yield forget
-    for cache in caches:
-        cache.clear()
-
-
-@pytest.fixture
-def spanish_app(make_app, school_in, fresh_catalogs, tmp_path):
+def spanish_app(make_app, school_in, tmp_path):
     """The app with a Spanish catalog compiled from this area's translations."""
-    app = fresh_catalogs(make_app(TRANSLATIONS_DIR=str(_compile(tmp_path))))
+    app = make_app(TRANSLATIONS_DIR=str(_compile(tmp_path)))
     return app, school_in(app)
 
 
@@ -251,15 +232,13 @@ def test_an_admin_manages_staff_accounts_in_spanish(spanish_app):
 
 
 def test_a_spanish_browser_gets_the_spanish_503_page_when_the_database_is_down(
-    make_app, school_in, fresh_catalogs, tmp_path
+    make_app, school_in, tmp_path
 ):
     folder = tmp_path / "data"
     folder.mkdir()
-    app = fresh_catalogs(
-        make_app(
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'portal.db'}",
-            TRANSLATIONS_DIR=str(_compile(tmp_path)),
-        )
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'portal.db'}",
+        TRANSLATIONS_DIR=str(_compile(tmp_path)),
     )
     school_in(app)
     student = app.test_client()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import catalog
 from ..access import role_required
@@ -15,6 +18,7 @@ from ..help_requests import (
     requests_of_student,
     send_request,
 )
+from ..i18n import reader_language
 from ..throttling import (
     HELP_REQUESTS_PER_STUDENT,
     count_against_limit,
@@ -39,11 +43,11 @@ CRISIS_FOOTER_IDS = (
 # Students report online harm to the CyberTipline, which routes reports to ICAC task forces, so
 # ICAC (and the federal HSI tip line) sit apart under "who investigates", for adults helping.
 HELP_GROUPS = [
-    ("Talk to someone now", ["988-lifeline", "thorn-crisis-text", "childhelp"]),
-    ("Report online harm", ["ncmec-cybertipline", "fbi-tips", "local-police"]),
-    ("Trafficking", ["human-trafficking-hotline"]),
-    ("Get images taken down", ["take-it-down", "stopncii"]),
-    ("Who investigates (for adults helping a family)", ["icac-task-force", "hsi-tip-line"]),
+    (_l("Talk to someone now"), ["988-lifeline", "thorn-crisis-text", "childhelp"]),
+    (_l("Report online harm"), ["ncmec-cybertipline", "fbi-tips", "local-police"]),
+    (_l("Trafficking"), ["human-trafficking-hotline"]),
+    (_l("Get images taken down"), ["take-it-down", "stopncii"]),
+    (_l("Who investigates (for adults helping a family)"), ["icac-task-force", "hsi-tip-line"]),
 ]
 
 
@@ -65,11 +69,31 @@ def missing_resources(resources) -> list[str]:
     return [resource_id for resource_id in REQUIRED_RESOURCE_IDS if resource_id not in resources]
 
 
+def localized_resources() -> dict:
+    """Every resource by id, with its names, purposes and notes in the reader's language."""
+    language = reader_language()
+    return {id: resource.localized(language) for id, resource in catalog().resources.items()}
+
+
+@bp.app_template_global()
+def resource_lang(resource, field: str) -> Markup:
+    """` lang="en"` on a resource text still shown in English to a reader of another language."""
+    language = reader_language()
+    if language == "en" or field in resource.translations.get(language, {}):
+        return Markup("")
+    return Markup(' lang="en"')
+
+
 @bp.app_context_processor
 def crisis_resources():
-    """The footer's crisis line on every page, from resources.toml."""
+    """The footer's crisis line on every page, from resources.toml, in the reader's language."""
+    language = reader_language()
     resources = catalog().resources
-    return {"crisis_footer": [resources[i] for i in CRISIS_FOOTER_IDS if i in resources]}
+    return {
+        "crisis_footer": [
+            resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources
+        ]
+    }
 
 
 @bp.after_request
@@ -81,13 +105,13 @@ def private_page(response):
 
 
 def help_groups() -> list[tuple[str, list]]:
-    resources = catalog().resources
+    resources = localized_resources()
     help_resources = [r for r in resources.values() if r.kind == "help" and r.phone != "911"]
     grouped = [(title, [resources[i] for i in ids if i in resources]) for title, ids in HELP_GROUPS]
     listed = {i for _, ids in HELP_GROUPS for i in ids}
     more = [r for r in help_resources if r.id not in listed]
     return [(title, items) for title, items in grouped if items] + (
-        [("More help", more)] if more else []
+        [(_("More help"), more)] if more else []
     )
 
 
@@ -99,13 +123,13 @@ def index():
 @bp.route("/report")
 def report():
     """Questions that lead to the right reporting paths; answers never leave the browser."""
-    return render_template("help/report.html", r=catalog().resources)
+    return render_template("help/report.html", r=localized_resources())
 
 
 @bp.route("/checklist")
 def checklist():
     """A printable record of a report: agency, date, officer, case number, follow-up."""
-    return render_template("help/checklist.html", r=catalog().resources)
+    return render_template("help/checklist.html", r=localized_resources())
 
 
 def _talk_page(cohorts, form: TalkForm, at_limit: bool, limited: str | None = None) -> str:
@@ -117,7 +141,7 @@ def _talk_page(cohorts, form: TalkForm, at_limit: bool, limited: str | None = No
         limited=limited,
         max_open=MAX_OPEN_REQUESTS,
         requests=requests_of_student(current_user),
-        r=catalog().resources,
+        r=localized_resources(),
     )
 
 
@@ -158,8 +182,10 @@ def talk():
         else:
             count_against_limit()
             flash(
-                f"Your request was sent to {cohort.owner.shown_name}. "
-                "They will see it when they next check.",
+                _(
+                    "Your request was sent to %(name)s. They will see it when they next check.",
+                    name=cohort.owner.shown_name,
+                ),
                 "success",
             )
             return redirect(url_for("help.talk"))

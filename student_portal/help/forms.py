@@ -1,5 +1,6 @@
 """The "I need to talk to someone" form."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
@@ -10,23 +11,28 @@ from ..models import CONTACT_PREFERENCES, HELP_MESSAGE_MAX, IN_PERSON
 
 class TalkForm(PortalForm):
     cohort = SelectField(
-        "Who should get your request?",
+        _l("Who should get your request?"),
         coerce=int,
-        validators=[InputRequired("Choose who to send it to.")],
+        validators=[InputRequired(_l("Choose who to send it to."))],
     )
     message = TextAreaField(
-        "Anything you want to say first (optional)",
-        description=f"You don't have to explain. Up to {HELP_MESSAGE_MAX} characters.",
+        _l("Anything you want to say first (optional)"),
+        description=_l(
+            "You don't have to explain. Up to %(count)s characters.", count=HELP_MESSAGE_MAX
+        ),
         filters=[strip_text],
         validators=[
             Optional(),
-            Length(max=HELP_MESSAGE_MAX, message=f"Use at most {HELP_MESSAGE_MAX} characters."),
+            Length(
+                max=HELP_MESSAGE_MAX,
+                message=_l("Use at most %(count)s characters.", count=HELP_MESSAGE_MAX),
+            ),
         ],
         render_kw={"rows": 4},
     )
     contact = RadioField(
-        "How would you like them to reach you?",
+        _l("How would you like them to reach you?"),
         choices=[SelectChoice(value, label) for value, label in CONTACT_PREFERENCES.items()],
         default=IN_PERSON,
-        validators=[InputRequired("Choose one.")],
+        validators=[InputRequired(_l("Choose one."))],
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import catalog, lesson_or_404, reader_lessons
+from .. import lesson_or_404, reader_lessons
 from ..access import ClubSessionPolicy, CohortPolicy, cohort_to_run_or_404
 from ..club import (
     MIN_POLL_ANSWERS,
@@ -33,6 +34,7 @@ from ..club import (
 from ..content.render import html_to_text
 from ..extensions import db
 from ..forms import ActionForm
+from ..help import localized_resources
 from ..models import ClubSession
 from .forms import OpenPollForm, StartSessionForm
 
@@ -121,14 +123,16 @@ def run(session_id: int):
         action_form=ActionForm(),
         attended=attendance_count(session),
         min_answers=MIN_POLL_ANSWERS,
-        resources=catalog().resources,
+        resources=localized_resources(),
     )
 
 
 def _poll_label(question) -> str:
     text = html_to_text(question.step.text if question.step else question.item.prompt)
-    prefix = "Story step" if question.step else "Question"
-    return f"{prefix}: {text[:90]}{'…' if len(text) > 90 else ''}"
+    text = f"{text[:90]}{'…' if len(text) > 90 else ''}"
+    if question.step:
+        return _("Story step: %(text)s", text=text)
+    return _("Question: %(text)s", text=text)
 
 
 @bp.route("/sessions/<id:session_id>/poll-panel")
@@ -153,7 +157,7 @@ def _change(session_id: int, form=None):
     if form is None and not ActionForm().validate_on_submit():
         abort(400)
     if not is_live(session):
-        flash("This session has ended.", "info")
+        flash(_("This session has ended."), "info")
         return session, redirect(url_for("lead.summary", session_id=session.id))
     return session, None
 
@@ -178,7 +182,7 @@ def poll(session_id: int):
     lesson = lesson_or_404(session.lesson_slug)
     form.question.choices = [(q.key, q.key) for q in poll_questions(lesson)]
     if not form.validate_on_submit():
-        flash("Choose a question to ask.", "warning")
+        flash(_("Choose a question to ask."), "warning")
     else:
         open_poll(session, find_poll_question(lesson, form.question.data))
     return redirect(url_for("lead.run", session_id=session.id) + "#poll")

@@ -1,5 +1,6 @@
 """Forms of the Lead area."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -8,26 +9,37 @@ from ..models import SUPERVISOR_MAX
 
 
 class StartSessionForm(PortalForm):
-    lesson = SelectField("Lesson", validators=[InputRequired("Choose a lesson.")])
+    lesson = SelectField(_l("Lesson"), validators=[InputRequired(_l("Choose a lesson."))])
     supervising_adult = StringField(
-        "The trained adult in the room",
-        description="Their name, as students know them (for example Ms Rivera, school counselor).",
+        _l("The trained adult in the room"),
+        description=_l(
+            "Their name, as students know them (for example Ms Rivera, school counselor)."
+        ),
         validators=[
-            InputRequired("Write the name of the trained adult who is in the room."),
-            Length(max=SUPERVISOR_MAX, message=f"Keep it to {SUPERVISOR_MAX} characters."),
+            InputRequired(_l("Write the name of the trained adult who is in the room.")),
+            Length(
+                max=SUPERVISOR_MAX,
+                message=_l("Keep it to %(count)s characters.", count=SUPERVISOR_MAX),
+            ),
         ],
     )
     adult_present = BooleanField(
-        "This adult is in the room for the whole session, and I know how to reach our "
-        "safeguarding contact during it.",
+        _l(
+            "This adult is in the room for the whole session, and I know how to reach our "
+            "safeguarding contact during it."
+        ),
         validators=[
             InputRequired(
-                "A session can start only with a trained adult in the room. Tick this once "
-                "they are here."
+                _l(
+                    "A session can start only with a trained adult in the room. Tick this once "
+                    "they are here."
+                )
             )
         ],
     )
 
 
 class OpenPollForm(PortalForm):
-    question = SelectField("Ask the group", validators=[InputRequired("Choose a question to ask.")])
+    question = SelectField(
+        _l("Ask the group"), validators=[InputRequired(_l("Choose a question to ask."))]
+    )

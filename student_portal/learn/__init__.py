@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,7 +26,7 @@ from ..cohorts import student_cohorts
 from ..content import Lesson
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import ClubSession
+from ..models import ClubSession, Cohort, Membership
 from ..progress import (
     PASSED,
     attempts_for,
@@ -33,6 +35,7 @@ from ..progress import (
     progress_row,
     review,
     start_lesson,
+    status_word,
     student_attempt,
 )
 from ..quizzes import Kind, dump_token, in_shown_order, open_quiz, submit_answer
@@ -40,6 +43,7 @@ from ..reports import group_overview
 from .forms import answer_form
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
+bp.add_app_template_filter(status_word, "status_word")
 
 
 @bp.route("/")
@@ -77,7 +81,10 @@ def complete(slug: str):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("learn.lesson", slug=slug))
     complete_lesson(current_user, slug)
-    flash(f"Well done: you finished reading “{lesson.title}”. Now try the quiz.", "success")
+    flash(
+        _("Well done: you finished reading “%(title)s”. Now try the quiz.", title=lesson.title),
+        "success",
+    )
     return redirect(url_for("learn.quiz", slug=slug))
 
 
@@ -92,14 +99,24 @@ def quiz(slug: str):
     return _question_page(lesson, outcome.question, last_decision=outcome.last_decision)
 
 
-# What a student is told when an answer does not simply lead to the next question.
+# What a student is told when an answer does not simply lead to the next question
+# (message ids: shown in the reader's language when flashed).
 NOTICES = {
-    Kind.HANDED_IN: ("You already handed in this quiz. Here is your result.", "info"),
-    Kind.ANSWERED: ("You already answered that question. Here is where you are now.", "info"),
-    Kind.ELSEWHERE: ("This quiz is open in another window. Here is where you are.", "info"),
-    Kind.CHANGED: ("This quiz was updated since you started it, so it starts again.", "warning"),
-    Kind.UNREADABLE: ("The quiz form could not be read. Please carry on from here.", "warning"),
-    Kind.NOT_YOURS: ("This quiz form was not made for you. Please carry on from here.", "warning"),
+    Kind.HANDED_IN: (_l("You already handed in this quiz. Here is your result."), "info"),
+    Kind.ANSWERED: (_l("You already answered that question. Here is where you are now."), "info"),
+    Kind.ELSEWHERE: (_l("This quiz is open in another window. Here is where you are."), "info"),
+    Kind.CHANGED: (
+        _l("This quiz was updated since you started it, so it starts again."),
+        "warning",
+    ),
+    Kind.UNREADABLE: (
+        _l("The quiz form could not be read. Please carry on from here."),
+        "warning",
+    ),
+    Kind.NOT_YOURS: (
+        _l("This quiz form was not made for you. Please carry on from here."),
+        "warning",
+    ),
 }
 
 
@@ -124,7 +141,8 @@ def answer(slug: str):
 
 def _after(lesson: Lesson, outcome):
     if outcome.kind in NOTICES:
-        flash(*NOTICES[outcome.kind])
+        message, category = NOTICES[outcome.kind]
+        flash(str(message), category)
     if outcome.attempt_id is not None:
         return redirect(url_for("learn.attempt", slug=lesson.slug, attempt_id=outcome.attempt_id))
     return redirect(url_for("learn.quiz", slug=lesson.slug))
@@ -140,7 +158,30 @@ def _question_page(lesson, question, form=None, last_decision=None):
         question=question,
         form=form,
         last_decision=last_decision,
+        decision_in_english=_decision_in_english(lesson, last_decision),
         total=len(lesson.quiz.items),
+    )
+
+
+def _decision_in_english(lesson: Lesson, last_decision) -> bool:
+    """Whether the scenario step just decided belongs to an item still shown in English."""
+    if last_decision is None:
+        return False
+    step = last_decision[0]
+    return any(
+        item.untranslated and any(other is step for other in item.steps)
+        for item in lesson.quiz.items
+    )
+
+
+def _student_zone(student) -> str | None:
+    """The time zone of the student's first group (None: the school's zone)."""
+    return db.session.scalar(
+        select(Cohort.timezone)
+        .join(Membership, Membership.cohort_id == Cohort.id)
+        .where(Membership.user_id == student.id)
+        .order_by(Membership.id)
+        .limit(1)
     )
 
 
@@ -160,6 +201,7 @@ def attempt(slug: str, attempt_id: int):
         in_shown_order=lambda choices, item: in_shown_order(choices, item, attempt.idempotency_key),
         attempts=attempts,
         next_lesson=_lesson_after(lesson),
+        zone=_student_zone(current_user),
     )
 
 
@@ -287,7 +329,7 @@ def session_vote(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if poll is None or not is_live(session):
-        flash("That poll has closed.", "info")
+        flash(_("That poll has closed."), "info")
     else:
         try:
             vote(

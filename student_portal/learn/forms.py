@@ -1,5 +1,6 @@
 """Forms of the student area."""
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -12,15 +13,17 @@ from ..forms import PortalForm
 class SingleAnswerForm(PortalForm):
     state = HiddenField()
     question = HiddenField()
-    answer = RadioField("Your answer", validators=[InputRequired("Choose an answer to go on.")])
+    answer = RadioField(
+        _l("Your answer"), validators=[InputRequired(_l("Choose an answer to go on."))]
+    )
 
 
 class MultipleAnswerForm(PortalForm):
     state = HiddenField()
     question = HiddenField()
     answer = SelectMultipleField(
-        "Your answer",
-        validators=[InputRequired("Choose at least one answer to go on.")],
+        _l("Your answer"),
+        validators=[InputRequired(_l("Choose at least one answer to go on."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
