@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -155,8 +157,8 @@ def _register_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        title = "This form has expired"
-        message = (
+        title = _("This form has expired")
+        message = _(
             "For your safety, forms expire when you sign out. "
             "Go back, reload the page and try again."
         )
@@ -182,8 +184,8 @@ def _register_pages(app: Flask) -> None:
         # The limited view's own page (its form, with what was typed) when it has one.
         if error.response is not None:
             return error.response
-        title = "Please wait a little"
-        message = "There were too many tries. Please wait a few minutes and try again."
+        title = _("Please wait a little")
+        message = _("There were too many tries. Please wait a few minutes and try again.")
         return render_template("error.html", status=429, title=title, message=message), 429
 
     for status in (400, 403, 404, 405, 413, 500):
@@ -217,12 +219,15 @@ def _database_error(error):
 
 
 ERROR_TEXT = {
-    400: ("Something went wrong with that request", "Please go back and try again."),
-    403: ("This page isn't for your account", "You don't have access to this page."),
-    404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
-    405: ("That didn't work", "Please go back and try again."),
-    413: ("That was too much to send", "Please shorten what you wrote and try again."),
-    500: ("Something went wrong on our side", "It's not your fault. Please try again soon."),
+    400: (_l("Something went wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("This page isn't for your account"), _l("You don't have access to this page.")),
+    404: (_l("We couldn't find that page"), _l("It may have moved, or the link may be wrong.")),
+    405: (_l("That didn't work"), _l("Please go back and try again.")),
+    413: (_l("That was too much to send"), _l("Please shorten what you wrote and try again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("It's not your fault. Please try again soon."),
+    ),
 }
 
 
@@ -230,7 +235,9 @@ def _error_page(status: int):
     def handler(error):
         if status == 500:
             db.session.rollback()
-        title, message = ERROR_TEXT[status]
+        # In the reader's language; str() so the page escapes them as text (a lazy string
+        # would pass as ready-made HTML).
+        title, message = (str(text) for text in ERROR_TEXT[status])
         return render_template("error.html", status=status, title=title, message=message), status
 
     return handler

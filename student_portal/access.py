@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import Select, false, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -186,7 +187,7 @@ def led_cohort_or_404(student: User, cohort_id: int) -> Cohort:
 
 # --- A student's records (export, delete) ---------------------------------------------------
 
-SHARED_STUDENT_MESSAGE = (
+SHARED_STUDENT_MESSAGE = _l(
     "This student is also in a cohort of another teacher, so only an administrator can export "
     "or delete their records."
 )

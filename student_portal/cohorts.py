@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -66,15 +67,15 @@ class UsernameTaken(ValueError):
     """Someone has this username (perhaps since the form was checked)."""
 
     def __init__(self):
-        super().__init__("That username is taken. Please choose another.")
+        super().__init__(_l("That username is taken. Please choose another."))
 
 
 def cohort_for_join_code(code: str) -> Cohort:
     cohort = db.session.scalar(select(Cohort).where(Cohort.join_code == code))
     if cohort is None or cohort.archived:
-        raise JoinError("We couldn't find a group with that code. Check it with your teacher.")
+        raise JoinError(_l("We couldn't find a group with that code. Check it with your teacher."))
     if not cohort.join_open:
-        raise JoinError("This group isn't taking new members right now. Ask your teacher.")
+        raise JoinError(_l("This group isn't taking new members right now. Ask your teacher."))
     return cohort
 
 
@@ -153,7 +154,7 @@ class AccountDeactivated(ValueError):
 
     def __init__(self):
         super().__init__(
-            "This account has been deactivated. Please ask an administrator if you need it."
+            _l("This account has been deactivated. Please ask an administrator if you need it.")
         )
 
 

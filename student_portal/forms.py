@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
@@ -15,6 +17,8 @@ from .names import clean_name
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PASSWORD_MAX = 128
+# For Length validators: WTForms fills in %(max)d.
+AT_MOST = _l("Use at most %(max)d characters.")
 
 
 def remove_control_characters(value):
@@ -51,25 +55,28 @@ def normalise_username(value):
 def validate_username(_form, field) -> None:
     if field.data and not USERNAME_PATTERN.match(field.data):
         raise ValidationError(
-            "Use only letters, numbers, dots, dashes and underscores, starting with a letter "
-            "or number."
+            _(
+                "Use only letters, numbers, dots, dashes and underscores, starting with a letter "
+                "or number."
+            )
         )
 
 
 def validate_password_length(_form, field) -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if field.data and len(field.data) < minimum:
-        raise ValidationError(f"Use at least {minimum} characters.")
+        raise ValidationError(_("Use at least %(min)d characters.", min=minimum))
 
 
 def username_field(description: str = "") -> StringField:
     return StringField(
-        "Username",
+        _l("Username"),
         description=description,
         filters=[normalise_username],
         validators=[
-            InputRequired("Choose a username."),
-            Length(3, USERNAME_MAX, f"Use between 3 and {USERNAME_MAX} characters."),
+            InputRequired(_l("Choose a username.")),
+            # Length fills in %(min)d and %(max)d.
+            Length(3, USERNAME_MAX, _l("Use between %(min)d and %(max)d characters.")),
             validate_username,
         ],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
@@ -78,32 +85,34 @@ def username_field(description: str = "") -> StringField:
 
 def display_name_field() -> StringField:
     return StringField(
-        "Display name (optional)",
-        description="A nickname others in your group will see. Please don't use your real name.",
+        _l("Display name (optional)"),
+        description=_l(
+            "A nickname others in your group will see. Please don't use your real name."
+        ),
         filters=[clean_name],
         validators=[
             Optional(),
-            Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
+            Length(max=DISPLAY_NAME_MAX, message=AT_MOST),
         ],
     )
 
 
-def new_password_fields(label: str = "Password") -> tuple[PasswordField, PasswordField]:
+def new_password_fields(label: str = _l("Password")) -> tuple[PasswordField, PasswordField]:
     password = PasswordField(
         label,
         validators=[
-            InputRequired("Choose a password."),
-            Length(max=PASSWORD_MAX, message=f"Use at most {PASSWORD_MAX} characters."),
+            InputRequired(_l("Choose a password.")),
+            Length(max=PASSWORD_MAX, message=AT_MOST),
             validate_password_length,
         ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         validators=[
-            InputRequired("Type the password again."),
-            Length(max=PASSWORD_MAX, message=f"Use at most {PASSWORD_MAX} characters."),
-            EqualTo("password", "The two passwords don't match."),
+            InputRequired(_l("Type the password again.")),
+            Length(max=PASSWORD_MAX, message=AT_MOST),
+            EqualTo("password", _l("The two passwords don't match.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -36,7 +36,13 @@ def offered() -> dict[str, str]:
 
 
 def select_locale() -> str:
-    """The reader's language: their choice, then the browser's, then English."""
+    """The reader's language: their choice, then the browser's, then English.
+
+    Reads the database only through the user loader. When the database is down, the 503 page
+    is rendered as to someone signed out (`_database_error` sets an anonymous user first), so
+    the language then comes from the cookie or Accept-Language alone
+    (tests/test_spanish_base.py).
+    """
     if not has_request_context():  # the CLI, a background export: English
         return DEFAULT_LANGUAGE
     languages = offered()

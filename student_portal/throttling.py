@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 
 from flask import g, make_response, request, session
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -86,13 +88,15 @@ def retry_after_seconds(request_limit: RequestLimit) -> int:
 
 
 def when_to_try_again(seconds: int) -> str:
-    """Plain words for a wait: "in about a minute", "in 4 minutes", "in 3 hours"."""
+    """Plain words for a wait, in the reader's language: "in about a minute", "in 4 minutes",
+    "in 3 hours". It ends a sentence like "Please try again %(wait)s." """
     minutes = math.ceil(seconds / 60)
     if minutes <= 1:
-        return "in about a minute"
+        return _("in about a minute")
     if minutes < 90:
-        return f"in {minutes} minutes"
-    return f"in {math.ceil(minutes / 60)} hours"
+        return ngettext("in %(num)d minute", "in %(num)d minutes", minutes)
+    hours = math.ceil(minutes / 60)
+    return ngettext("in %(num)d hour", "in %(num)d hours", hours)
 
 
 def limited_response(body: str, request_limit: RequestLimit):

@@ -162,6 +162,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
             "/learn/grooming-signs",
             taken.headers["Location"],  # the quiz result
             "/help/talk",
+            "/join",
             *common,
         ]
     if role == "leader":
@@ -193,6 +194,7 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         f"/teach/cohorts/{cohort}/evaluation",
         f"/teach/cohorts/{cohort}/evaluation/notice",
         "/teach/evaluation/mine",
+        "/join",
         *common,
     ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..cohorts import (
@@ -38,7 +40,7 @@ from .forms import JoinAnotherCohortForm, JoinForm, LoginForm, normalise_join_co
 
 bp = Blueprint("auth", __name__)
 
-NAME_LOOKS_TAKEN = (
+NAME_LOOKS_TAKEN = _l(
     "Someone in this group already has a name that looks like this. Please choose another."
 )
 
@@ -62,7 +64,7 @@ def _start_session(user) -> None:
 
 def _sign_in_limited(request_limit):
     wait = when_to_try_again(retry_after_seconds(request_limit))
-    message = f"There were too many tries to sign in. Please try again {wait}."
+    message = _("There were too many tries to sign in. Please try again %(wait)s.", wait=wait)
     page = render_template("auth/login.html", form=LoginForm(), limited=message)
     return limited_response(page, request_limit)
 
@@ -86,7 +88,7 @@ def login():
                 return redirect(_safe_next(request.args.get("next")) or url_for("index"))
             count_against_limit()
             form.password.errors.append(
-                "That username and password don't match. Please try again."
+                _("That username and password don't match. Please try again.")
             )
     return render_template("auth/login.html", form=form)
 
@@ -98,15 +100,16 @@ def logout():
     current_user.end_all_sessions()
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("index"))
 
 
 def _join_limited(request_limit):
     wait = when_to_try_again(retry_after_seconds(request_limit))
-    message = (
+    message = _(
         "There were too many tries with codes that don't work. "
-        f"Please check the code with your teacher and try again {wait}."
+        "Please check the code with your teacher and try again %(wait)s.",
+        wait=wait,
     )
     if current_user.is_authenticated:
         page = render_template(
@@ -124,7 +127,7 @@ def _join_limited(request_limit):
 def join():
     if current_user.is_authenticated:
         if current_user.is_staff:
-            flash("Teacher accounts don't join groups: you create them.", "info")
+            flash(_("Teacher accounts don't join groups: you create them."), "info")
             return redirect(url_for("teach.home"))
         return join_another()
     form = JoinForm()
@@ -140,7 +143,7 @@ def join():
             student = _new_student(form, cohort)
             if student is not None:
                 _start_session(student)
-                flash(f"Welcome! You joined {cohort.name}.", "success")
+                flash(_("Welcome! You joined %(cohort)s.", cohort=cohort.name), "success")
                 return redirect(url_for("learn.lessons"))
     return render_template("auth/join.html", form=form)
 
@@ -150,9 +153,9 @@ def _new_student(form: JoinForm, cohort):
     username, display_name = form.username.data, form.display_name.data
     # What the group will see: the display name, or the username when there is none.
     if display_name and name_taken_in_cohort(cohort, display_name, username):
-        form.display_name.errors.append(NAME_LOOKS_TAKEN)
+        form.display_name.errors.append(str(NAME_LOOKS_TAKEN))
     elif not display_name and name_taken_in_cohort(cohort, username, username):
-        form.username.errors.append(NAME_LOOKS_TAKEN)
+        form.username.errors.append(str(NAME_LOOKS_TAKEN))
     try:
         if username_taken(username):
             raise UsernameTaken()
@@ -177,13 +180,15 @@ def join_another():
             if name_taken_in_cohort(cohort, current_user.shown_name, current_user.username):
                 # The check at sign-up can't have seen this group's names.
                 form.join_code.errors.append(
-                    "Your name looks like the name of someone in that group, so you can't join "
-                    "it with this account. Please ask your teacher."
+                    _(
+                        "Your name looks like the name of someone in that group, so you can't "
+                        "join it with this account. Please ask your teacher."
+                    )
                 )
                 return render_template("auth/join_another.html", form=form)
             if join_cohort(current_user, cohort):
-                flash(f"You joined {name}.", "success")
+                flash(_("You joined %(cohort)s.", cohort=name), "success")
             else:
-                flash(f"You're already in {name}.", "info")
+                flash(_("You're already in %(cohort)s.", cohort=name), "info")
             return redirect(url_for("learn.progress"))
     return render_template("auth/join_another.html", form=form)

@@ -1,5 +1,6 @@
 """Sign-in and join forms."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -23,26 +24,26 @@ def normalise_join_code(value):
 
 class LoginForm(PortalForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[normalise_username],
-        validators=[InputRequired("Enter your username."), Length(max=USERNAME_MAX * 4)],
+        validators=[InputRequired(_l("Enter your username.")), Length(max=USERNAME_MAX * 4)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Password",
-        validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX * 4)],
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password.")), Length(max=PASSWORD_MAX * 4)],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 def join_code_field() -> StringField:
     return StringField(
-        "Join code",
-        description="The code your teacher or group leader gave you, like KX7-PM4.",
+        _l("Join code"),
+        description=_l("The code your teacher or group leader gave you, like KX7-PM4."),
         filters=[normalise_join_code],
         validators=[
-            InputRequired("Enter the join code from your teacher."),
-            Length(max=20, message="Join codes are 6 letters and numbers."),
+            InputRequired(_l("Enter the join code from your teacher.")),
+            Length(max=20, message=_l("Join codes are 6 letters and numbers.")),
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
@@ -52,7 +53,7 @@ class JoinForm(PortalForm):
     """A new student: join code plus the account they choose. No email, no real name."""
 
     join_code = join_code_field()
-    username = username_field("Pick something that isn't your real name, like maple-fox-12.")
+    username = username_field(_l("Pick something that isn't your real name, like maple-fox-12."))
     display_name = display_name_field()
     password, confirm = new_password_fields()
 

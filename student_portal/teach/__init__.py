@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -519,7 +520,9 @@ def new_teacher():
         except UsernameTaken as error:
             form.username.errors.append(str(error))
         else:
-            flash(f"Teacher account “{teacher.username}” created.", "success")
+            flash(
+                _("Teacher account “%(username)s” created.", username=teacher.username), "success"
+            )
             return redirect(url_for("teach.staff"))
     return render_template("teach/new_teacher.html", form=form)
 
@@ -532,13 +535,19 @@ def staff_active(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     if account.id == current_user.id:
-        flash("You can't deactivate your own account. Ask another admin.", "warning")
+        flash(_("You can't deactivate your own account. Ask another admin."), "warning")
     elif form.action.data == "deactivate":
         set_staff_active(account, False)
-        flash(f"“{account.username}” is deactivated and signed out everywhere.", "info")
+        flash(
+            _(
+                "“%(username)s” is deactivated and signed out everywhere.",
+                username=account.username,
+            ),
+            "info",
+        )
     else:
         set_staff_active(account, True)
-        flash(f"“{account.username}” can sign in again.", "success")
+        flash(_("“%(username)s” can sign in again.", username=account.username), "success")
     return redirect(url_for("teach.staff"))
 
 

@@ -1,10 +1,11 @@
 """Forms of the teacher area."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
-from ..forms import PortalForm, new_password_fields, strip_text, username_field
+from ..forms import AT_MOST, PortalForm, new_password_fields, strip_text, username_field
 from ..models import COHORT_NAME_MAX, DISPLAY_NAME_MAX
 from ..names import clean_name
 
@@ -43,21 +44,21 @@ class ResetPasswordForm(PortalForm):
 class NewTeacherForm(PortalForm):
     username = username_field()
     display_name = StringField(
-        "Name shown to students",
-        description="For example: Ms Rivera.",
+        _l("Name shown to students"),
+        description=_l("For example: Ms Rivera."),
         filters=[clean_name],
         validators=[
-            DataRequired("Enter the name students will see."),
-            Length(max=DISPLAY_NAME_MAX, message=f"Use at most {DISPLAY_NAME_MAX} characters."),
+            DataRequired(_l("Enter the name students will see.")),
+            Length(max=DISPLAY_NAME_MAX, message=AT_MOST),
         ],
     )
     email = EmailField(
-        "School email (optional)",
+        _l("School email (optional)"),
         filters=[strip_text],
         validators=[
             Optional(),
-            Length(max=254, message="Use at most 254 characters."),
-            Email("Enter an email address like name@school.org.", check_deliverability=False),
+            Length(max=254, message=AT_MOST),
+            Email(_l("Enter an email address like name@school.org."), check_deliverability=False),
         ],
     )
     password, confirm = new_password_fields()
