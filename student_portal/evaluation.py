@@ -892,8 +892,8 @@ def report_table(report: Report) -> tuple[list[str], list[list]]:
         change = group.change
         for measure, number in (
             (_("mean change (after minus before)"), change and change.mean),
-            (_("95% confidence interval, low"), change and change.low),
-            (_("95% confidence interval, high"), change and change.high),
+            (_("Confidence interval (95%), low end"), change and change.low),
+            (_("Confidence interval (95%), high end"), change and change.high),
             (_("effect size d_z"), change and change.d_z),
             (_("share who improved"), change and change.improved_share),
         ):

@@ -9,6 +9,7 @@ English. Times are stored in UTC and shown in the cohort's time zone, or the sch
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
@@ -67,9 +68,15 @@ def reader_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """The IANA zone names (read from disk once: a page may show hundreds of times)."""
+    return frozenset(available_timezones())
+
+
 def school_timezone() -> str:
     zone = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
-    return zone if zone in available_timezones() else DEFAULT_TIMEZONE
+    return zone if zone in known_zones() else DEFAULT_TIMEZONE
 
 
 def init_app(app) -> None:
@@ -97,14 +104,14 @@ def local_time(moment: datetime | None, zone: str | None = None, style: str = "m
     """A stored UTC time in the reader's language and in `zone` (a cohort's), or the school's."""
     if moment is None:
         return ""
-    tzinfo = ZoneInfo(zone if zone in available_timezones() else school_timezone())
+    tzinfo = ZoneInfo(zone if zone in known_zones() else school_timezone())
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     return format_datetime(aware, style, tzinfo=tzinfo, locale=str(get_locale() or "en"))
 
 
 def zone_label(zone: str | None, moment: datetime | None = None) -> str:
     """A zone's abbreviation at a moment, like "EST" or "CDT", for headers and CSV columns."""
-    tzinfo = ZoneInfo(zone if zone in available_timezones() else school_timezone())
+    tzinfo = ZoneInfo(zone if zone in known_zones() else school_timezone())
     return (moment or datetime.now(UTC)).astimezone(tzinfo).tzname() or str(tzinfo)
 
 

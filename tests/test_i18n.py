@@ -78,7 +78,8 @@ def test_the_switch_goes_back_only_to_this_site_and_ignores_unknown_languages(bi
     assert client.get_cookie("lang").value == "es"
 
 
-def test_without_a_catalog_only_english_is_offered(client):
+def test_without_a_catalog_only_english_is_offered(make_app, tmp_path):
+    client = make_app(TRANSLATIONS_DIR=str(tmp_path / "no-translations")).test_client()
     page = client.get("/help/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="en">' in page and 'name="language"' not in page
 

@@ -37,26 +37,62 @@ ENGLISH = re.compile(
     r"or|not|by|on|in|at|as|be|if|no one|do|does|how|why|which|about|after|before|only)\b",
     re.IGNORECASE,
 )
-PSEUDO = re.compile(r"‹[^›]*›")
+PSEUDO = re.compile(r"‹[^‹›]*›")
 ANNOUNCED = ("title", "aria-label", "placeholder", "alt")
 
 
 class VisibleText(HTMLParser):
-    """Text a reader sees or hears, outside <script>, <style> and lang="en" elements."""
+    """Text a reader sees or hears, outside <script>, <style> and lang="en" elements.
+
+    Text inside inline elements (a link, bold, a time) is read with the sentence around it, as a
+    reader does: a message that keeps a link or <strong> inside stays one sentence.
+    """
 
     VOID = {"br", "img", "input", "meta", "link", "hr", "source", "col", "area", "wbr"}
+    INLINE = {
+        "a",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "span",
+        "code",
+        "abbr",
+        "small",
+        "time",
+        "kbd",
+        "mark",
+        "sup",
+        "sub",
+        "br",
+        "wbr",
+        "img",
+        "bdi",
+        "q",
+        "s",
+        "u",
+    }
 
     def __init__(self):
         super().__init__()
         self.stack: list[tuple[str, bool]] = []
         self.found: list[str] = []
+        self._sentence: list[str] = []
 
     def _skipping(self) -> bool:
         return any(skip for _tag, skip in self.stack)
 
+    def _flush(self):
+        text = "".join(self._sentence)
+        if text.strip():
+            self.found.append(text)
+        self._sentence = []
+
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
         skip = tag in ("script", "style") or values.get("lang") == "en"
+        if tag not in self.INLINE or skip:
+            self._flush()
         if not skip and not self._skipping():
             self.found += [values[name] for name in ANNOUNCED if values.get(name)]
             if (
@@ -69,22 +105,33 @@ class VisibleText(HTMLParser):
             self.stack.append((tag, skip))
 
     def handle_endtag(self, tag):
+        if tag not in self.INLINE:
+            self._flush()
         while self.stack:
-            open_tag, _ = self.stack.pop()
+            open_tag, skip = self.stack.pop()
+            if skip:
+                self._sentence = []  # English on purpose, inline or not
             if open_tag == tag:
                 break
 
     def handle_data(self, data):
-        if not self._skipping() and data.strip():
-            self.found.append(data)
+        if not self._skipping():
+            self._sentence.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
 
 
 def english_left(page: str, allowed: set[str]) -> list[str]:
     parser = VisibleText()
     parser.feed(page)
+    parser.close()
     left = []
     for text in parser.found:
-        bare = PSEUDO.sub(" ", text)
+        bare = text
+        while PSEUDO.search(bare):  # innermost first: a message placed inside another one
+            bare = PSEUDO.sub(" ", bare)
         for allowed_text in allowed:
             bare = bare.replace(allowed_text, " ")
         if ENGLISH.search(bare):
@@ -124,9 +171,7 @@ def pseudo_translations(tmp_path_factory) -> Path:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            message.string = tuple(
-                f"‹{message.id[min(i, 1)]}›" for i in range(catalog.num_plurals)
-            )
+            message.string = tuple(f"‹{message.id[min(i, 1)]}›" for i in range(catalog.num_plurals))
         else:
             message.string = f"‹{message.id}›"
     compiled = folder / "translations" / "es" / "LC_MESSAGES"

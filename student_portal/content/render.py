@@ -34,6 +34,7 @@ ALLOWED_ATTRIBUTES = {
     "h4": {"id"},
     "a": {"href"},
     "abbr": {"title"},
+    "span": {"lang"},  # an English name inside another language's text (1-800-THE-LOST)
 }
 # Callout types Python-Markdown's admonition extension turns into classes. Other words after
 # `!!!` are dropped, so authors cannot reach arbitrary page CSS.
@@ -151,6 +152,14 @@ CARD_WORDS = {
 }
 
 
+def _english_words(label: str, language: str) -> str:
+    """A phone label like 1-800-THE-LOST, marked as English on a page in another language."""
+    escaped = html.escape(label)
+    if language != "en" and any(ch.isalpha() for ch in label):
+        return f'<span lang="en">{escaped}</span>'
+    return escaped
+
+
 def resource_card(resource: Resource, language: str = "en") -> str:
     """The HTML card for a `[[resource:ID]]` shortcut, in `language`, sanitized."""
     escape = html.escape
@@ -166,7 +175,7 @@ def resource_card(resource: Resource, language: str = "en") -> str:
         parts.append(
             f'<p class="resource-contact">{words["call"]} '
             f'<a href="tel:{phone_digits(resource.phone)}">'
-            f"{escape(label)}</a></p>"
+            f"{_english_words(label, language)}</a></p>"
         )
     if resource.text:
         link_text = (
