@@ -159,6 +159,12 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         "/teach/lessons/",
         "/teach/lessons/healthy-relationships",
         "/teach/help-requests",
+        "/teach/cohorts/new",
+        f"/teach/cohorts/{cohort}/progress/print",
+        f"/teach/cohorts/{cohort}/exports",
+        f"/teach/cohorts/{cohort}/members/{school['student']}/password",
+        f"/teach/cohorts/{cohort}/members/{school['student']}/remove",
+        f"/teach/students/{school['student']}/delete?cohort={cohort}",
         f"/lead/cohorts/{cohort}",
         *common,
     ]

@@ -1,4 +1,4 @@
-"""A teacher who reads Spanish sees the teacher pages in Spanish, with times in the cohort's zone."""
+"""A teacher reading Spanish sees the teacher pages in Spanish, times in the cohort's zone."""
 
 from __future__ import annotations
 
