@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Table, delete, exists, func, or_, select, update
@@ -30,6 +31,17 @@ from .models import (
     QuizDraft,
     User,
     utcnow,
+)
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+ABOUT_EXPORT = N_(
+    "Everything this site stores about one student, by table. Passwords are "
+    "stored only as a one-way hash, which is left out."
 )
 
 # What a row that refers to a student is, and so what export and delete do with it.
@@ -145,10 +157,8 @@ def export_student(student: User) -> dict:
     (account,) = _rows(User.__table__, User.__table__.c.id == student.id)
     return {
         "exported_at": utcnow().isoformat(),
-        "about": _(
-            "Everything this site stores about one student, by table. Passwords are "
-            "stored only as a one-way hash, which is left out."
-        ),
+        # In the reader's language on a download; in English from the command line and tests.
+        "about": _(ABOUT_EXPORT) if has_request_context() else ABOUT_EXPORT,
         "user": account,
         "tables": {name: rows for name, rows in sorted(tables.items()) if rows},
     }
