@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
-from babel.dates import format_skeleton
+from babel import Locale
+from babel.dates import format_date, match_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -18,7 +20,15 @@ WIDTH = 640
 
 def _day(day: date, skeleton: str = "MMMd") -> str:
     """A day in the reader's language: "Jan 5" (or with the year, "Jan 5, 2026")."""
-    return format_skeleton(skeleton, day, locale=str(get_locale() or "en"))
+    language = str(get_locale() or "en")
+    return format_date(day, _skeleton_pattern(skeleton, language), locale=language)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, language: str) -> str:
+    """The language's date pattern for a skeleton, matched once (matching is slow)."""
+    locale = Locale.parse(language)
+    return locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
 
 
 def _frame(chart_id: str, title: str, description: str, height: int) -> list[str]:

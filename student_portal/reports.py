@@ -760,9 +760,15 @@ def grid_table(grid: CohortGrid, zone: str = "UTC") -> tuple[list[str], list[lis
     return header, rows
 
 
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """The IANA zone names, read once (available_timezones() walks the zone files each call)."""
+    return frozenset(available_timezones())
+
+
 def cohort_zone(cohort: Cohort) -> str:
     """The cohort's time zone, or the school's where it sets none (or one no longer known)."""
-    return cohort.timezone if cohort.timezone in available_timezones() else school_timezone()
+    return cohort.timezone if cohort.timezone in known_zones() else school_timezone()
 
 
 def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator[list]]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, available_timezones
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel import Locale
+from babel.dates import format_datetime, match_skeleton
 from flask import (
     Blueprint,
     Response,
@@ -75,6 +77,7 @@ from ..reports import (
     completions_by_day,
     cumulative,
     grid_table,
+    known_zones,
     lesson_analysis,
     slugify,
     sorted_rows,
@@ -106,8 +109,19 @@ def local_day(moment: datetime | None, zone: str | None = None, skeleton: str = 
     if moment is None:
         return ""
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    local = aware.astimezone(ZoneInfo(zone if zone in available_timezones() else school_timezone()))
-    return format_skeleton(skeleton, local, locale=str(get_locale() or "en"))
+    local = aware.astimezone(ZoneInfo(zone if zone in known_zones() else school_timezone()))
+    language = str(get_locale() or "en")
+    return format_datetime(local, _skeleton_pattern(skeleton, language), locale=language)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, language: str) -> str:
+    """The language's pattern for a skeleton ("MMMd": "MMM d" in English, "d MMM" in Spanish).
+
+    Matching a skeleton costs milliseconds, so it is done once, not once per grid row.
+    """
+    locale = Locale.parse(language)
+    return locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
 
 
 @bp.route("/")
