@@ -7,10 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale
+from babel.dates import format_date, match_skeleton
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 640
+
+
+def _day(day: date, skeleton: str = "MMMd") -> str:
+    """A day in the reader's language: "Jan 5" (or with the year, "Jan 5, 2026")."""
+    language = str(get_locale() or "en")
+    return format_date(day, _skeleton_pattern(skeleton, language), locale=language)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, language: str) -> str:
+    """The language's date pattern for a skeleton, matched once (matching is slow)."""
+    locale = Locale.parse(language)
+    return locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
 
 
 def _frame(chart_id: str, title: str, description: str, height: int) -> list[str]:
@@ -71,9 +89,9 @@ def line_chart(
         f"{highest}</text>",
         f'<text class="chart-value" x="{left - 8}" y="{top + inner_height}" '
         'text-anchor="end">0</text>',
-        f'<text class="chart-label" x="{left}" y="{height - 10}">{first:%-d %b}</text>',
+        f'<text class="chart-label" x="{left}" y="{height - 10}">{escape(_day(first))}</text>',
         f'<text class="chart-label" x="{WIDTH - right}" y="{height - 10}" text-anchor="end">'
-        f"{last:%-d %b}</text>",
+        f"{escape(_day(last))}</text>",
         '<polyline class="chart-line" points="'
         + " ".join(f"{x(day)},{y(value)}" for day, value in points)
         + '"/>',
@@ -81,7 +99,7 @@ def line_chart(
     for day, value in points:
         parts.append(
             f'<circle class="chart-point" cx="{x(day)}" cy="{y(value)}" r="3.5">'
-            f"<title>{day:%-d %b %Y}: {value}</title></circle>"
+            f"<title>{escape(_day(day, 'yMMMd'))}: {value}</title></circle>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -97,22 +115,26 @@ def before_after_chart(
 
     A value of None (suppressed for privacy) draws no bar and says "not shown".
     """
+    before_word, after_word, not_shown = _("Before"), _("After"), _("not shown")
     label_width, bar_width, bar_height, row_height = 230, 330, 12, 44
     height = row_height * len(rows) + 36
     parts = _frame(chart_id, title, description, height)
     parts += [
         f'<rect class="chart-bar chart-bar-before" x="{label_width}" y="4" width="12" '
         'height="12"/>',
-        f'<text class="chart-value" x="{label_width + 18}" y="15">Before</text>',
+        f'<text class="chart-value" x="{label_width + 18}" y="15">{escape(before_word)}</text>',
         f'<rect class="chart-bar" x="{label_width + 90}" y="4" width="12" height="12"/>',
-        f'<text class="chart-value" x="{label_width + 108}" y="15">After</text>',
+        f'<text class="chart-value" x="{label_width + 108}" y="15">{escape(after_word)}</text>',
     ]
     for index, (label, before, after) in enumerate(rows):
         y = 28 + index * row_height
         short = label if len(label) <= 30 else label[:29] + "…"
         parts.append(f'<text class="chart-label" x="0" y="{y + 20}">{escape(short)}</text>')
         for offset, (name, value, css) in enumerate(
-            (("Before", before, "chart-bar chart-bar-before"), ("After", after, "chart-bar"))
+            (
+                (before_word, before, "chart-bar chart-bar-before"),
+                (after_word, after, "chart-bar"),
+            )
         ):
             top = y + 2 + offset * (bar_height + 4)
             parts.append(
@@ -120,18 +142,18 @@ def before_after_chart(
                 f'height="{bar_height}" rx="2"/>'
             )
             if value is None:
-                shown = "not shown"
+                shown = not_shown
             else:
                 shown = f"{value}%"
                 width = round(bar_width * max(0, min(value, 100)) / 100, 1)
                 parts.append(
                     f'<rect class="{css}" x="{label_width}" y="{top}" width="{width}" '
-                    f'height="{bar_height}" rx="2"><title>{escape(label)}, {name.lower()}: '
+                    f'height="{bar_height}" rx="2"><title>{escape(label)}, {escape(name.lower())}: '
                     f"{shown}</title></rect>"
                 )
             parts.append(
                 f'<text class="chart-value" x="{label_width + bar_width + 8}" '
-                f'y="{top + bar_height - 1}">{name[0]} {shown}</text>'
+                f'y="{top + bar_height - 1}">{escape(name[0])} {shown}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from contextlib import contextmanager
+from functools import wraps
 
 import click
-from flask import Flask
+from flask import Flask, g
 from flask.cli import with_appcontext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from .cohorts import UsernameTaken, create_teacher
 from .content import Quiz, lessons_cli
 from .extensions import db
+from .i18n import DEFAULT_LANGUAGE, offered
 from .models import ADMIN, LEADER, STUDENT, TEACHER, Cohort, Membership, User
 
 
@@ -21,6 +27,31 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_teacher_command)
     app.cli.add_command(demo)
     app.cli.add_command(purge)
+
+
+def cli_language() -> str:
+    """The language of a teacher's terminal: PORTAL_LANGUAGE, else LANG (es_US.UTF-8 is "es")."""
+    setting = os.environ.get("PORTAL_LANGUAGE") or os.environ.get("LANG") or ""
+    primary = setting.replace("-", "_").split(".")[0].split("_")[0].lower()
+    return primary if primary in offered() else DEFAULT_LANGUAGE
+
+
+@contextmanager
+def _in_cli_language():
+    g.cli_language = cli_language()  # gives Flask-Babel a context to hold the forced locale
+    with force_locale(g.cli_language):
+        yield
+
+
+def in_teacher_language(command):
+    """Run a command's messages in the terminal's language (there is no request to ask)."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        with _in_cli_language():
+            return command(*args, **kwargs)
+
+    return run
 
 
 @click.command("purge")
@@ -33,6 +64,7 @@ def register_cli(app: Flask) -> None:
     help="Delete students with no activity for this many days.",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
+@in_teacher_language
 def purge(days, dry_run):
     """Delete long-inactive students and closed help requests past their retention."""
     from .club import forget_deleted_rows
@@ -46,14 +78,25 @@ def purge(days, dry_run):
     )
 
     if days < 1:
-        raise click.BadParameter("use at least 1 day.", param_hint="--older-than")
-    verb = "Would delete" if dry_run else "Deleted"
+        raise click.BadParameter(_("use at least 1 day."), param_hint="--older-than")
     students = inactive_students(days)
     names = ", ".join(student.username for student in students)
-    click.echo(
-        f"{verb} {_plural(len(students), 'student')} with no activity for {days} days"
-        + (f": {names}" if names else ".")
-    )
+    count = len(students)
+    if dry_run:
+        line = ngettext(
+            "Would delete %(num)s student with no activity for %(days)s days",
+            "Would delete %(num)s students with no activity for %(days)s days",
+            count,
+            days=days,
+        )
+    else:
+        line = ngettext(
+            "Deleted %(num)s student with no activity for %(days)s days",
+            "Deleted %(num)s students with no activity for %(days)s days",
+            count,
+            days=days,
+        )
+    click.echo(line + (f": {names}" if names else "."))
     if not dry_run:
         for student in students:
             username = student.username
@@ -61,22 +104,41 @@ def purge(days, dry_run):
             rows = ", ".join(f"{count} {table}" for table, count in sorted(removed.items()))
             click.echo(f"  {username}: {rows}")
     requests = expired_help_requests()
-    click.echo(
-        f"{verb} {_plural(len(requests), 'closed help request')} closed more than "
-        f"{HELP_REQUEST_RETENTION_DAYS} days ago."
-    )
+    if dry_run:
+        line = ngettext(
+            "Would delete %(num)s closed help request closed more than %(days)s days ago.",
+            "Would delete %(num)s closed help requests closed more than %(days)s days ago.",
+            len(requests),
+            days=HELP_REQUEST_RETENTION_DAYS,
+        )
+    else:
+        line = ngettext(
+            "Deleted %(num)s closed help request closed more than %(days)s days ago.",
+            "Deleted %(num)s closed help requests closed more than %(days)s days ago.",
+            len(requests),
+            days=HELP_REQUEST_RETENTION_DAYS,
+        )
+    click.echo(line)
     voters = stale_poll_voters()
-    click.echo(f"{verb} {_plural(len(voters), 'has-voted mark')} of polls in ended sessions.")
+    if dry_run:
+        line = ngettext(
+            "Would delete %(num)s has-voted mark of polls in ended sessions.",
+            "Would delete %(num)s has-voted marks of polls in ended sessions.",
+            len(voters),
+        )
+    else:
+        line = ngettext(
+            "Deleted %(num)s has-voted mark of polls in ended sessions.",
+            "Deleted %(num)s has-voted marks of polls in ended sessions.",
+            len(voters),
+        )
+    click.echo(line)
     if not dry_run:
         delete_help_requests(requests)
         for voter in voters:
             db.session.delete(voter)
         db.session.commit()
         forget_deleted_rows()
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 @click.command("create-teacher")
@@ -86,6 +148,7 @@ def _plural(count: int, noun: str) -> str:
 @click.option("--email", default="", help="Optional school email.")
 @click.option("--admin/--no-admin", default=None, help="Make an admin (default: the first is).")
 @click.password_option(help="At least 8 characters.")
+@in_teacher_language
 def create_teacher_command(username, display_name, email, admin, password):
     """Create a teacher account (the first one is an admin unless --no-admin)."""
     from .teach.forms import NewTeacherForm
@@ -120,7 +183,10 @@ def create_teacher_command(username, display_name, email, admin, password):
         )
     except UsernameTaken as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Created {'admin' if admin else 'teacher'} {teacher.username}.")
+    if admin:
+        click.echo(_("Created admin %(username)s.", username=teacher.username))
+    else:
+        click.echo(_("Created teacher %(username)s.", username=teacher.username))
 
 
 DEMO_TEACHER = ("demo-teacher", "Ms Rivera", "teach-safely-2026")

@@ -28,6 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, stream_with_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .i18n import reader_language
 
 # A cell starting with one of these is a formula to a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +47,7 @@ def safe_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int | float):
         return str(value)  # numbers stay numbers (a negative number is not a formula)
     text = str(value)
@@ -87,7 +91,7 @@ def write_csv(handle, header: Sequence[str], rows: Iterable[Sequence], touch: Ca
         if count % 20000 == 0:
             handle.flush()
             touch()  # the heartbeat others read from the file's modification time
-    writer.writerow([END_OF_FILE, f"{count} rows"])
+    writer.writerow([END_OF_FILE, f"{count} rows"])  # read by tools: stays English
     return count
 
 
@@ -206,22 +210,30 @@ def remove_expired(folder: Path, now: float | None = None) -> None:
 
 
 def _launch(app: Flask, folder: Path, job_id: str, table: TableBuilder) -> None:
+    """Start the writer, in the language of the request that asked for the file."""
     # The .part file exists before this returns, so the job reads as running from any worker.
     part = folder / f"{job_id}.{os.getpid()}.{secrets.token_hex(4)}.part"
     descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # students' answers
     handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
     thread = threading.Thread(
-        target=_write_job, args=(app, folder, job_id, part, handle, table), daemon=True
+        target=_write_job,
+        args=(app, folder, job_id, part, handle, table, reader_language()),
+        daemon=True,
     )
     thread.start()
 
 
-def _write_job(app: Flask, folder: Path, job_id: str, part: Path, handle, table) -> None:
-    """The writer thread: the whole file under its .part name, then one atomic rename."""
+def _write_job(
+    app: Flask, folder: Path, job_id: str, part: Path, handle, table, language: str = "en"
+) -> None:
+    """The writer thread: the whole file under its .part name, then one atomic rename.
+
+    Headers and words are written in `language` (the thread has no request to choose one).
+    """
     from .extensions import db
 
     try:
-        with app.app_context():
+        with app.app_context(), force_locale(language):
             try:
                 header, rows = table()
                 try:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Table, delete, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +32,17 @@ from .models import (
     QuizDraft,
     User,
     utcnow,
+)
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+ABOUT_EXPORT = N_(
+    "Everything this site stores about one student, by table. Passwords are "
+    "stored only as a one-way hash, which is left out."
 )
 
 # What a row that refers to a student is, and so what export and delete do with it.
@@ -137,14 +151,15 @@ def export_student(student: User) -> dict:
             rows = tables.setdefault(table.name, [])
             seen = {tuple(row[c.name] for c in table.primary_key) for row in rows}
             rows += [
-                row for row in _rows(table, condition)
+                row
+                for row in _rows(table, condition)
                 if tuple(row[c.name] for c in table.primary_key) not in seen
             ]
     (account,) = _rows(User.__table__, User.__table__.c.id == student.id)
     return {
         "exported_at": utcnow().isoformat(),
-        "about": "Everything this site stores about one student, by table. Passwords are "
-        "stored only as a one-way hash, which is left out.",
+        # In the reader's language on a download; in English from the command line and tests.
+        "about": _(ABOUT_EXPORT) if has_request_context() else ABOUT_EXPORT,
         "user": account,
         "tables": {name: rows for name, rows in sorted(tables.items()) if rows},
     }
@@ -157,13 +172,15 @@ def delete_student(student: User) -> dict[str, int]:
     they stay and are handed to the cohort's teacher. One transaction: all or nothing.
     """
     if not student.is_student:
-        raise StaffReference("Only student accounts are deleted here.")
+        raise StaffReference(_l("Only student accounts are deleted here."))
     references = user_references()
     for reference in references:
         if reference.rule == STAFF and db.session.scalar(
             select(func.count()).select_from(reference.table).where(reference.column == student.id)
         ):
-            raise StaffReference(f"This account is referred to as staff ({reference.name}).")
+            raise StaffReference(
+                _l("This account is referred to as staff (%(column)s).", column=reference.name)
+            )
     removed: dict[str, int] = {}
     for reference in references:
         if reference.rule == OWNED:
@@ -251,7 +268,7 @@ def delete_help_requests(requests: list[HelpRequest]) -> int:
 
 
 def stale_poll_voters() -> list[PollVoter]:
-    """"Has voted" marks left by sessions that ended on their own with a poll still open."""
+    """ "Has voted" marks left by sessions that ended on their own with a poll still open."""
     from .club import cutoff
 
     ended = select(ClubSession.id).where(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from html import unescape
 from math import sqrt
 from statistics import median
+from zoneinfo import ZoneInfo, available_timezones
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, case, func, select, union
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +28,7 @@ from .content import (
     walk_scenario,
 )
 from .extensions import db
+from .i18n import school_timezone
 from .models import (
     Cohort,
     LessonProgress,
@@ -356,40 +360,42 @@ class ItemStatistics:
     @property
     def facility_reading(self) -> str:
         if not self.enough or self.facility is None:
-            return "Too few answers yet."
+            return _("Too few answers yet.")
         if self.facility >= 0.9:
-            return (
+            return _(
                 "Almost everyone got this right. Fine for a key fact, but it shows little "
                 "about who needs help."
             )
         if self.facility >= 0.7:
-            return "Most students got this right."
+            return _("Most students got this right.")
         if self.facility >= 0.4:
-            return "Many students found this hard: worth going over together."
-        return "Most students missed this: go over it again, and check that the question is clear."
+            return _("Many students found this hard: worth going over together.")
+        return _(
+            "Most students missed this: go over it again, and check that the question is clear."
+        )
 
     @property
     def discrimination_reading(self) -> str:
         if not self.enough:
-            return "Too few answers yet."
+            return _("Too few answers yet.")
         if self.discrimination is None:
-            return (
+            return _(
                 "Everyone scored the same on this or on the rest of the quiz, so it can't "
                 "show who understood more."
             )
         if self.discrimination < 0:
-            return (
+            return _(
                 "Students who did well overall often missed this: check the wording and "
                 "the marked answer."
             )
         if self.discrimination < 0.2:
-            return "This says little about who understood the lesson: check the wording."
+            return _("This says little about who understood the lesson: check the wording.")
         if self.discrimination < 0.3:
-            return (
+            return _(
                 "This separates students who understood the lesson from those who didn't, "
                 "but only weakly."
             )
-        return "Students who did well overall got this right more often: it separates well."
+        return _("Students who did well overall got this right more often: it separates well.")
 
 
 def item_statistics(
@@ -430,13 +436,13 @@ class ItemAnalysis:
                 continue
             share = count / self.answered
             if self.answered < MIN_ANSWERS_FOR_STATISTICS:
-                reading = "Too few answers yet."
+                reading = _("Too few answers yet.")
             elif count == 0:
-                reading = "No one chose this: it may be too easy to rule out."
+                reading = _("No one chose this: it may be too easy to rule out.")
             elif share >= 0.3:
-                reading = "A common wrong idea: talk it through with the group."
+                reading = _("A common wrong idea: talk it through with the group.")
             else:
-                reading = "Chosen by a few: it draws students who aren't sure."
+                reading = _("Chosen by a few: it draws students who aren't sure.")
             rows.append((choice, count, reading))
         return rows
 
@@ -595,11 +601,21 @@ def _item_analysis(item: Item, figures, chosen, paths) -> ItemAnalysis:
 # --- Completions over time ------------------------------------------------------------------
 
 
-def completions_by_day(cohort: Cohort, lessons: Sequence[Lesson]) -> list[tuple[date, int]]:
-    """Lessons read to the end per day by the cohort's members (one query)."""
-    day = func.date(LessonProgress.completed_at)
+def completions_by_day(
+    cohort: Cohort, lessons: Sequence[Lesson], zone: str = "UTC"
+) -> list[tuple[date, int]]:
+    """Lessons read to the end per day, days counted in `zone` (the cohort's): one query.
+
+    The database counts by UTC hour (portable SQL, a few thousand rows at most); each hour then
+    falls on its day in the cohort's zone, so a lesson read at 8 pm Central counts that evening,
+    not the next UTC day.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        hour = func.floor(func.extract("epoch", LessonProgress.completed_at) / 3600)
+    else:  # SQLite: whole seconds, then integer division
+        hour = func.cast(func.strftime("%s", LessonProgress.completed_at), Integer) // 3600
     rows = db.session.execute(
-        select(day, func.count(LessonProgress.id))
+        select(hour, func.count(LessonProgress.id))
         .where(
             LessonProgress.user_id.in_(
                 select(Membership.user_id).where(Membership.cohort_id == cohort.id)
@@ -607,14 +623,14 @@ def completions_by_day(cohort: Cohort, lessons: Sequence[Lesson]) -> list[tuple[
             LessonProgress.lesson_slug.in_([lesson.slug for lesson in lessons]),
             LessonProgress.completed_at.is_not(None),
         )
-        .group_by(day)
-        .order_by(day)
+        .group_by(hour)
     ).all()
-    return [(_as_date(value), count) for value, count in rows]
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    tzinfo = ZoneInfo(zone)
+    days: dict[date, int] = {}
+    for hours, count in rows:
+        day = datetime.fromtimestamp(int(hours) * 3600, tzinfo).date()
+        days[day] = days.get(day, 0) + count
+    return sorted(days.items())
 
 
 def cumulative(daily: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:
@@ -654,13 +670,28 @@ def student_attempts(student: User, lessons: Sequence[Lesson]) -> list[AttemptRe
 
 # --- CSV exports: exactly the figures the pages show ----------------------------------------
 
-# The words the grid shows for each status, used by the page and the CSV alike.
+# The words the grid shows for each status, used by the page and the CSV alike (the keys stay
+# English in code; the words are shown in the reader's language).
 STATUS_WORDS = {
-    NOT_STARTED: "Not started",
-    IN_PROGRESS: "Started",
-    COMPLETED: "Read",
-    PASSED: "Passed",
+    NOT_STARTED: _l("Not started"),
+    IN_PROGRESS: _l("Started"),
+    COMPLETED: _l("Read"),
+    PASSED: _l("Passed"),
 }
+CSV_TIME = "%Y-%m-%d %H:%M"
+
+
+def zone_column(title: str, zone: str) -> str:
+    """A CSV time column's header naming its zone, like "Submitted (America/Chicago)"."""
+    return _("%(column)s (%(zone)s)", column=title, zone=zone)
+
+
+def csv_time(moment: datetime | None, zone: str) -> str | None:
+    """A stored UTC time as the cohort's local time, in a form spreadsheets read as a date."""
+    if moment is None:
+        return None
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone(ZoneInfo(zone)).strftime(CSV_TIME)
 
 
 def slugify(name: str) -> str:
@@ -669,41 +700,59 @@ def slugify(name: str) -> str:
     return "-".join(part for part in slug.split("-") if part) or "cohort"
 
 
-def grid_table(grid: CohortGrid) -> tuple[list[str], list[list]]:
-    """The progress grid as a header and rows: one row per student, three columns per lesson."""
+def grid_table(grid: CohortGrid, zone: str = "UTC") -> tuple[list[str], list[list]]:
+    """The progress grid as a header and rows: one row per student, three columns per lesson.
+
+    Headers and words in the reader's language; times in `zone` (the cohort's), named in the
+    header.
+    """
     header = [
-        "Student",
-        "Username",
-        "Role",
-        "Lessons read",
-        "Quizzes passed",
-        "Needs help",
-        "Last active (UTC)",
+        _("Student"),
+        _("Username"),
+        _("Role"),
+        _("Lessons read"),
+        _("Quizzes passed"),
+        _("Needs help"),
+        zone_column(_("Last active"), zone),
     ]
     for lesson in grid.lessons:
         header += [
-            f"{lesson.title}: status",
-            f"{lesson.title}: best score %",
-            f"{lesson.title}: attempts",
+            _("%(lesson)s: status", lesson=lesson.title),
+            _("%(lesson)s: best score %%", lesson=lesson.title),
+            _("%(lesson)s: attempts", lesson=lesson.title),
         ]
+    leader, student = _("student leader"), _("student")
+    words = {status: str(word) for status, word in STATUS_WORDS.items()}
     rows = []
     for row in grid.rows:
         line = [
             row.user.shown_name,
             row.user.username,
-            "student leader" if row.role == "leader" else "student",
+            leader if row.role == "leader" else student,
             row.lessons_completed,
             row.quizzes_passed,
             row.needs_help,
-            row.last_active.strftime("%Y-%m-%d %H:%M") if row.last_active else None,
+            csv_time(row.last_active, zone),
         ]
         for cell in row.cells:
-            line += [STATUS_WORDS[cell.status], cell.best_percent, cell.attempts]
+            line += [words[cell.status], cell.best_percent, cell.attempts]
         rows.append(line)
-    summary = [f"All {grid.member_count} students", None, None, None, None, None, None]
+    summary = [
+        _("All %(count)s students", count=grid.member_count),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
     for lesson_summary in grid.summaries:
         summary += [
-            f"{lesson_summary.percent_completed}% read, {lesson_summary.percent_passed}% passed",
+            _(
+                "%(read)s%% read, %(passed)s%% passed",
+                read=lesson_summary.percent_completed,
+                passed=lesson_summary.percent_passed,
+            ),
             lesson_summary.median_best,  # the median best score, as on the screen
             None,
         ]
@@ -711,23 +760,38 @@ def grid_table(grid: CohortGrid) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """The IANA zone names, read once (available_timezones() walks the zone files each call)."""
+    return frozenset(available_timezones())
+
+
+def cohort_zone(cohort: Cohort) -> str:
+    """The cohort's time zone, or the school's where it sets none (or one no longer known)."""
+    return cohort.timezone if cohort.timezone in known_zones() else school_timezone()
+
+
 def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator[list]]:
-    """Every answer of every member's attempts, one row each, read as a stream (one query)."""
+    """Every answer of every member's attempts, one row each, read as a stream (one query).
+
+    Times in the cohort's zone, named in the header.
+    """
+    zone = cohort_zone(cohort)
     header = [
-        "Student",
-        "Username",
-        "Lesson",
-        "Try",
-        "Submitted (UTC)",
-        "Try score",
-        "Try max",
-        "Passed",
-        "Item",
-        "Question",
-        "Step",
-        "Choice",
-        "Choice text",
-        "Correct or safe",
+        _("Student"),
+        _("Username"),
+        _("Lesson"),
+        _("Try"),
+        zone_column(_("Submitted"), zone),
+        _("Try score"),
+        _("Try max"),
+        _("Passed"),
+        _("Item"),
+        _("Question"),
+        _("Step"),
+        _("Choice"),
+        _("Choice text"),
+        _("Correct or safe"),
     ]
     statement = (
         select(
@@ -799,7 +863,7 @@ def answers_table(cohort: Cohort, catalog: Catalog) -> tuple[list[str], Iterator
                     username,
                     title,
                     tries[(username, slug)],
-                    submitted.strftime("%Y-%m-%d %H:%M"),
+                    csv_time(submitted, zone),
                     score,
                     max_score,
                     passed,

@@ -212,3 +212,90 @@ def test_promoting_a_leader_in_a_middle_school_group_warns_the_teacher(app, clie
     url = f"/teach/cohorts/{school['cohort']}/members/{school['classmate']}/role"
     page = client.post(url, data={"role": "leader"}, follow_redirects=True).get_data(as_text=True)
     assert "is now a student leader" in page and "grade 9 or older" not in page
+
+
+# --- The cohort's time zone: every time on its pages and in its downloads ------------------
+
+
+def test_a_new_cohort_is_in_the_school_s_zone_unless_the_teacher_picks_another(
+    app, client, auth, school
+):
+    auth.login("teacher-a")
+    page = client.get("/teach/cohorts/new").get_data(as_text=True)
+    assert '<option selected value="America/New_York">Eastern time' in page
+    assert "Hawaii time (Honolulu)" in page and "Atlantic time (Puerto Rico" in page
+    client.post(
+        "/teach/cohorts/new",
+        data={"name": "Club Chicago", "grade_band": "9-12", "timezone": "America/Chicago"},
+    )
+    client.post("/teach/cohorts/new", data={"name": "Club Default", "grade_band": "9-12"})
+    with app.app_context():
+        zones = dict(db.session.execute(select(Cohort.name, Cohort.timezone)).all())
+    assert zones["Club Chicago"] == "America/Chicago"
+    assert zones["Club Default"] == "America/New_York"
+
+
+def test_teacher_changes_the_cohort_s_zone_beside_the_join_code(app, client, auth, school):
+    auth.login("teacher-a")
+    cohort_url = f"/teach/cohorts/{school['cohort']}"
+    page = client.get(cohort_url).get_data(as_text=True)
+    assert "Time zone" in page and f'action="{cohort_url}/settings"' in page
+    response = client.post(f"{cohort_url}/settings", data={"timezone": "America/Phoenix"})
+    assert response.status_code == 302
+    page = client.get(cohort_url).get_data(as_text=True)
+    assert "Times for Period 3 are now shown in Arizona time (Phoenix" in page
+    assert '<option selected value="America/Phoenix">' in page
+    assert cohort_row(app, school["cohort"]).timezone == "America/Phoenix"
+
+
+def test_a_zone_not_offered_is_refused_next_to_the_field_and_nothing_changes(
+    app, client, auth, school
+):
+    auth.login("teacher-a")
+    response = client.post(
+        f"/teach/cohorts/{school['cohort']}/settings", data={"timezone": "Europe/Paris"}
+    )
+    assert response.status_code == 400
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert cohort_row(app, school["cohort"]).timezone is None
+
+
+def test_another_teacher_cannot_change_a_cohort_s_zone(app, client, auth, school):
+    auth.login("teacher-b")
+    response = client.post(
+        f"/teach/cohorts/{school['cohort']}/settings", data={"timezone": "America/Denver"}
+    )
+    assert response.status_code == 404
+    assert cohort_row(app, school["cohort"]).timezone is None
+
+
+def _set_zone_and_time_attempts(app, cohort_id, zone, moment):
+    from student_portal.models import QuizAttempt
+
+    with app.app_context():
+        db.session.get(Cohort, cohort_id).timezone = zone
+        for attempt in db.session.scalars(select(QuizAttempt)):
+            attempt.submitted_at = moment
+        db.session.commit()
+
+
+def test_times_on_the_teacher_s_pages_and_csvs_are_in_the_cohort_s_zone(
+    app, client, auth, school
+):
+    from datetime import datetime
+
+    student = app.test_client()
+    student.post("/sign-in", data={"username": "student-one", "password": PASSWORD})
+    answer_quiz(student, "01-first-steps", ALL_RIGHT)
+    # 03:30 UTC on 2 December is still the evening of 1 December in Los Angeles.
+    _set_zone_and_time_attempts(
+        app, school["cohort"], "America/Los_Angeles", datetime(2026, 12, 2, 3, 30)
+    )
+    auth.login("teacher-a")
+    page = client.get(f"/teach/cohorts/{school['cohort']}/students/{school['student']}")
+    text = page.get_data(as_text=True)
+    assert "Dec 1, 2026, 7:30:00\u202fPM" in text and "UTC" not in text
+    grid_csv = client.get(f"/teach/cohorts/{school['cohort']}/progress.csv").get_data(as_text=True)
+    header, *rows = grid_csv.lstrip("\ufeff").splitlines()
+    assert "Last active (America/Los_Angeles)" in header
+    assert any("2026-12-01 19:30" in row for row in rows if "student-one" in row)

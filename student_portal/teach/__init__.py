@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_datetime, match_skeleton
 from flask import (
     Blueprint,
     Response,
@@ -15,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -59,6 +65,7 @@ from ..exports import (
 from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
+from ..i18n import school_timezone
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
 from ..privacy import delete_student, export_student
 from ..progress import lesson_statuses
@@ -70,9 +77,11 @@ from ..reports import (
     SORTS,
     answers_table,
     cohort_grid,
+    cohort_zone,
     completions_by_day,
     cumulative,
     grid_table,
+    known_zones,
     lesson_analysis,
     slugify,
     sorted_rows,
@@ -82,6 +91,7 @@ from ..reports import (
 from .cells import row_cells_html
 from .forms import (
     CohortForm,
+    CohortSettingsForm,
     DeleteStudentForm,
     FindStudentForm,
     JoinCodeForm,
@@ -93,6 +103,30 @@ from .forms import (
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 bp.add_app_template_global(row_cells_html)
+
+
+zone_of = cohort_zone
+
+
+@bp.app_template_filter("local_day")
+def local_day(moment: datetime | None, zone: str | None = None, skeleton: str = "yMMMd") -> str:
+    """A stored UTC time's day, in the reader's language and in `zone` ("Jan 5, 2026")."""
+    if moment is None:
+        return ""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    local = aware.astimezone(ZoneInfo(zone if zone in known_zones() else school_timezone()))
+    language = str(get_locale() or "en")
+    return format_datetime(local, _skeleton_pattern(skeleton, language), locale=language)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, language: str) -> str:
+    """The language's pattern for a skeleton ("MMMd": "MMM d" in English, "d MMM" in Spanish).
+
+    Matching a skeleton costs milliseconds, so it is done once, not once per grid row.
+    """
+    locale = Locale.parse(language)
+    return locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
 
 
 @bp.route("/")
@@ -127,10 +161,10 @@ def help_request_status(request_id: int, status: str):
         abort(400)
     if status == "seen":
         mark_seen(help_request)
-        flash("Marked as seen. The student can see that you have read it.", "success")
+        flash(_("Marked as seen. The student can see that you have read it."), "success")
     else:
         close(help_request)
-        flash("Request closed.", "info")
+        flash(_("Request closed."), "info")
     return redirect(url_for("teach.help_requests"))
 
 
@@ -140,7 +174,15 @@ def new_cohort():
     form = CohortForm()
     if form.validate_on_submit():
         cohort = create_cohort(current_user, form.name.data, form.grade_band.data)
-        flash(f"Cohort “{cohort.name}” created. Share its join code with your students.", "success")
+        cohort.timezone = form.timezone.data
+        db.session.commit()
+        flash(
+            _(
+                "Cohort “%(name)s” created. Share its join code with your students.",
+                name=cohort.name,
+            ),
+            "success",
+        )
         return redirect(url_for("teach.cohort", cohort_id=cohort.id))
     return render_template("teach/new_cohort.html", form=form)
 
@@ -150,6 +192,10 @@ def new_cohort():
 def cohort(cohort_id: int):
     """Members and join code."""
     cohort = cohort_for_teacher_or_404(cohort_id)
+    return _cohort_page(cohort, CohortSettingsForm(timezone=zone_of(cohort)))
+
+
+def _cohort_page(cohort: Cohort, settings_form: CohortSettingsForm) -> str:
     grid = cohort_grid(cohort, reader_lessons())
     members = sorted(grid.rows, key=lambda row: (row.role != LEADER, row.user.shown_name.lower()))
     return render_template(
@@ -158,8 +204,38 @@ def cohort(cohort_id: int):
         members=members,
         lesson_count=len(grid.lessons),
         action_form=ActionForm(),
+        settings_form=settings_form,
         LEADER=LEADER,
     )
+
+
+@bp.route("/cohorts/<id:cohort_id>/settings", methods=["POST"])
+@role_required("teacher")
+def cohort_settings(cohort_id: int):
+    """The cohort's time zone, for every time on its pages and in its downloads."""
+    cohort = cohort_for_teacher_or_404(cohort_id)
+    form = CohortSettingsForm()
+    if not form.validate_on_submit():
+        return _cohort_page(cohort, form), 400
+    cohort.timezone = form.timezone.data
+    db.session.commit()
+    flash(
+        _(
+            "Times for %(name)s are now shown in %(zone)s.",
+            name=cohort.name,
+            zone=_zone_words(form),
+        ),
+        "success",
+    )
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+def _zone_words(form: CohortSettingsForm) -> str:
+    """The chosen zone in plain words, as the select shows it."""
+    for choice in form.timezone.choices:
+        if choice.value == form.timezone.data:
+            return str(choice.label)
+    return form.timezone.data
 
 
 @bp.route("/cohorts/<id:cohort_id>/progress")
@@ -170,18 +246,23 @@ def progress(cohort_id: int):
     grid = cohort_grid(cohort, reader_lessons())
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
+    zone = zone_of(cohort)
     completion_bars = bar_chart(
         "completion-chart",
-        "Lessons read, by lesson",
-        f"Share of the {grid.member_count} members of {cohort.name} who have read each lesson.",
+        _("Lessons read, by lesson"),
+        _(
+            "Share of the %(count)s members of %(name)s who have read each lesson.",
+            count=grid.member_count,
+            name=cohort.name,
+        ),
         [(summary.lesson.title, summary.percent_completed) for summary in grid.summaries],
     )
-    timeline = cumulative(completions_by_day(cohort, grid.lessons))
+    timeline = cumulative(completions_by_day(cohort, grid.lessons, zone))
     completion_line = (
         line_chart(
             "timeline-chart",
-            "Lessons read over time",
-            f"Total lessons read by members of {cohort.name}, day by day.",
+            _("Lessons read over time"),
+            _("Total lessons read by members of %(name)s, day by day.", name=cohort.name),
             timeline,
         )
         if len(timeline) > 1
@@ -192,6 +273,7 @@ def progress(cohort_id: int):
         cohort=cohort,
         grid=grid,
         rows=sorted_rows(grid, sort, show),
+        zone=zone,
         sort=sort,
         show=show,
         completion_bars=completion_bars,
@@ -208,7 +290,11 @@ def progress_print(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
     grid = cohort_grid(cohort, reader_lessons())
     return render_template(
-        "teach/progress_print.html", cohort=cohort, grid=grid, printed_at=utcnow()
+        "teach/progress_print.html",
+        cohort=cohort,
+        grid=grid,
+        printed_at=utcnow(),
+        zone=zone_of(cohort),
     )
 
 
@@ -217,12 +303,15 @@ def progress_print(cohort_id: int):
 def progress_csv(cohort_id: int):
     cohort = cohort_for_teacher_or_404(cohort_id)
     grid = cohort_grid(cohort, reader_lessons())
-    header, rows = grid_table(grid)
+    header, rows = grid_table(grid, zone_of(cohort))
     return csv_response(f"{slugify(cohort.name)}-progress.csv", header, rows)
 
 
 def _answers_table_builder(cohort_id: int, lessons: Catalog):
-    """What the background writer runs: the cohort's answers, read without a write lock."""
+    """What the background writer runs: the cohort's answers, read without a write lock.
+
+    It runs in the reader's language (the writer keeps the request's) and the cohort's zone.
+    """
 
     def build():
         db.session.connection(execution_options={"sqlite_immediate": False})
@@ -254,7 +343,11 @@ def exports(cohort_id: int):
         )
         return redirect(url_for(".export_status", cohort_id=cohort.id, job_id=job.id), 303)
     return render_template(
-        "teach/exports.html", cohort=cohort, form=form, jobs=cohort_jobs(cohort.id)
+        "teach/exports.html",
+        cohort=cohort,
+        form=form,
+        jobs=cohort_jobs(cohort.id),
+        zone=zone_of(cohort),
     )
 
 
@@ -263,7 +356,9 @@ def exports(cohort_id: int):
 def export_status(cohort_id: int, job_id: str):
     cohort = cohort_for_teacher_or_404(cohort_id)
     job = _cohort_job_or_404(cohort, job_id, restart=True)
-    return render_template("teach/export_status.html", cohort=cohort, job=job, form=ActionForm())
+    return render_template(
+        "teach/export_status.html", cohort=cohort, job=job, form=ActionForm(), zone=zone_of(cohort)
+    )
 
 
 @bp.route("/cohorts/<id:cohort_id>/exports/<job_id>/download")
@@ -295,6 +390,7 @@ def student(cohort_id: int, user_id: int):
         role=membership.role,
         statuses=lesson_statuses(membership.user, lessons),
         attempts=attempts,
+        zone=zone_of(cohort),
         LEADER=LEADER,
         records=StudentRecordsPolicy.decide(current_user, membership.user),
         ALLOWED=StudentRecordsPolicy.ALLOWED,
@@ -309,8 +405,8 @@ def _records_refused():
     page = render_template(
         "error.html",
         status=403,
-        title="Only an administrator can do this",
-        message=SHARED_STUDENT_MESSAGE,
+        title=_("Only an administrator can do this"),
+        message=str(SHARED_STUDENT_MESSAGE),
     )
     return page, 403
 
@@ -345,13 +441,24 @@ def student_delete(user_id: int):
     if form.validate_on_submit():
         if form.confirm_username.data.lower() != student.username.lower():
             form.confirm_username.errors.append(
-                f"That is not {student.username}. Type the username exactly as shown."
+                _(
+                    "That is not %(username)s. Type the username exactly as shown.",
+                    username=student.username,
+                )
             )
         else:
             name = student.username
             removed = delete_student(student)
             rows = sum(removed.values())
-            flash(f"{name} and everything stored about them ({rows} records) were deleted.", "info")
+            flash(
+                ngettext(
+                    "%(name)s and everything stored about them (%(num)s record) were deleted.",
+                    "%(name)s and everything stored about them (%(num)s records) were deleted.",
+                    rows,
+                    name=name,
+                ),
+                "info",
+            )
             return redirect(back)
     return render_template(
         "teach/student_delete.html",
@@ -388,7 +495,7 @@ def find_student():
             )
         )
         if student is None:
-            form.username.errors.append("No student has that username.")
+            form.username.errors.append(_("No student has that username."))
     return render_template(
         "teach/find_student.html",
         form=form,
@@ -424,15 +531,18 @@ def join_code(cohort_id: int):
     if form.action.data == "regenerate":
         regenerate_join_code(cohort)
         flash(
-            f"New join code: {format_join_code(cohort.join_code)}. The old one no longer works.",
+            _(
+                "New join code: %(code)s. The old one no longer works.",
+                code=format_join_code(cohort.join_code),
+            ),
             "success",
         )
     else:
         set_join_open(cohort, form.action.data == "open")
         flash(
-            "Joining is open."
+            _("Joining is open.")
             if cohort.join_open
-            else "Joining is closed: the code no longer works.",
+            else _("Joining is closed: the code no longer works."),
             "info",
         )
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
@@ -449,16 +559,22 @@ def member_role(cohort_id: int, user_id: int):
     set_member_role(membership, leader=form.role.data == LEADER)
     name = membership.user.shown_name
     if membership.role == LEADER:
-        flash(f"{name} is now a student leader of {cohort.name}.", "success")
+        flash(
+            _("%(name)s is now a student leader of %(cohort)s.", name=name, cohort=cohort.name),
+            "success",
+        )
         if not leaders_allowed(cohort.grade_band):
             flash(
-                f"{cohort.name} includes grades below 9. Student leaders should be in grade 9 "
-                "or older: in middle school, an adult leads the session and a student can "
-                "co-facilitate beside them.",
+                _(
+                    "%(cohort)s includes grades below 9. Student leaders should be in grade 9 "
+                    "or older: in middle school, an adult leads the session and a student can "
+                    "co-facilitate beside them.",
+                    cohort=cohort.name,
+                ),
                 "warning",
             )
     else:
-        flash(f"{name} is no longer a student leader.", "info")
+        flash(_("%(name)s is no longer a student leader.", name=name), "info")
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
@@ -472,8 +588,11 @@ def member_password(cohort_id: int, user_id: int):
     if form.validate_on_submit():
         reset_password(membership.user, form.password.data)
         flash(
-            f"Password changed for {membership.user.username}. Tell them the new password in "
-            "person; they are signed out everywhere.",
+            _(
+                "Password changed for %(username)s. Tell them the new password in person; "
+                "they are signed out everywhere.",
+                username=membership.user.username,
+            ),
             "success",
         )
         return redirect(url_for("teach.cohort", cohort_id=cohort.id))
@@ -491,7 +610,7 @@ def member_remove(cohort_id: int, user_id: int):
     if form.validate_on_submit():
         name = membership.user.username
         remove_member(membership)
-        flash(f"{name} was removed from {cohort.name}.", "info")
+        flash(_("%(name)s was removed from %(cohort)s.", name=name, cohort=cohort.name), "info")
         return redirect(url_for("teach.cohort", cohort_id=cohort.id))
     return render_template(
         "teach/member_remove.html", cohort=cohort, member=membership.user, form=form

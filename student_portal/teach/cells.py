@@ -8,37 +8,41 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from markupsafe import Markup
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup, escape
 
+from ..i18n import reader_language
 from ..reports import STATUS_WORDS, Cell, StudentRow
 
 ICONS = {"not started": "–", "in progress": "◐", "completed": "●", "quiz passed": "✔"}
-WORDS = {
-    "not started": "Not started",
-    "in progress": "Started",
-    "completed": "Read",
-    "quiz passed": "Passed",
-}
 
 
 @lru_cache(maxsize=4096)
-def cell_html(cell: Cell) -> str:
-    """The cell's <td> (trusted: built only from fixed words and numbers)."""
+def cell_html(cell: Cell, language: str) -> str:
+    """The cell's <td> in `language` (trusted: built only from fixed words and numbers).
+
+    `language` keys the cache: the same cell reads differently in English and Spanish.
+    """
     css = cell.status.replace(" ", "-")
     parts = [
         f'<span class="cell-status status-{css}"><span aria-hidden="true">{ICONS[cell.status]}'
-        f"</span> {STATUS_WORDS[cell.status]}</span>"
+        f"</span> {escape(STATUS_WORDS[cell.status])}</span>"
     ]
     if cell.attempts:
-        tries = "try" if cell.attempts == 1 else "tries"
-        parts.append(
-            f'<span class="cell-detail">best {cell.best_percent}% · {cell.attempts} {tries}</span>'
+        detail = ngettext(
+            "best %(best)s%% · %(num)s try",
+            "best %(best)s%% · %(num)s tries",
+            cell.attempts,
+            best=cell.best_percent,
         )
+        parts.append(f'<span class="cell-detail">{escape(detail)}</span>')
     if cell.needs_help:
-        parts.append('<span class="cell-flag">Needs help</span>')
+        parts.append(f'<span class="cell-flag">{escape(_("Needs help"))}</span>')
     return "<td>" + "".join(parts) + "</td>"
 
 
 def row_cells_html(row: StudentRow) -> Markup:
     """The row's lesson cells as <td> elements."""
-    return Markup("".join(map(cell_html, row.cells)))
+    language = reader_language()
+    return Markup("".join(cell_html(cell, language) for cell in row.cells))
