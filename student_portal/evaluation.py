@@ -784,13 +784,14 @@ def readings(report: Report) -> list[str]:
     total, out_of = report.total, report.max_score
     said = []
     if total.pre_mean is not None and total.post_mean is not None:
+        before, after = f"{total.pre_mean:.1f}", f"{total.post_mean:.1f}"
         said.append(
             _(
                 "Before the course, students answered %(before)s of %(total)s questions "
                 "correctly on average; after it, %(after)s.",
-                before=f"{total.pre_mean:.1f}",
+                before=before,
                 total=out_of,
-                after=f"{total.post_mean:.1f}",
+                after=after,
             )
         )
     change = total.change

@@ -32,11 +32,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 ENGLISH = re.compile(
-    r"\b(the|and|you|your|with|this|that|are|is|for|of|to|will|have|has|from|what|who|when|"
+    r"\b(the|and|you|your|with|this|that|are|is|for|of|to|will|have|from|what|who|when|"
     r"please|there|here|yet|been|was|can't|don't|isn't|won't|they|them|their|its|it's|an|"
     r"or|not|by|on|in|at|as|be|if|no one|do|does|how|why|which|about|after|before|only)\b",
     re.IGNORECASE,
 )
+URL = re.compile(r"https?://\S+")
 PSEUDO = re.compile(r"‹[^‹›]*›")
 ANNOUNCED = ("title", "aria-label", "placeholder", "alt")
 
@@ -132,6 +133,7 @@ def english_left(page: str, allowed: set[str]) -> list[str]:
         bare = text
         while PSEUDO.search(bare):  # innermost first: a message placed inside another one
             bare = PSEUDO.sub(" ", bare)
+        bare = URL.sub(" ", bare)  # addresses are not sentences
         for allowed_text in allowed:
             bare = bare.replace(allowed_text, " ")
         if ENGLISH.search(bare):

@@ -18,7 +18,7 @@ from student_portal.config import PROJECT_ROOT
 from student_portal.extensions import db
 from tests.factories import PASSWORD, make_teacher
 
-FRAGMENT = PROJECT_ROOT / "translations" / "es" / "fragments" / "base.po"
+FRAGMENT = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"  # the one catalog
 SPANISH_BROWSER = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 # The files this fragment translates.
 FILES = [

@@ -32,7 +32,7 @@ from tests.factories import make_cohort, make_student, make_teacher
 from tests.readability import MAX_EASE_ES, MIN_EASE_ES, spanish_ease
 
 LESSONS = PROJECT_ROOT / "lessons"
-FRAGMENT = PROJECT_ROOT / "translations" / "es" / "fragments" / "evaluation.po"
+FRAGMENT = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"  # the one catalog
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from student_portal.models import ClubSession, Cohort, HelpRequest, utcnow
 from tests.conftest import FIXTURE_LESSONS
 from tests.factories import PASSWORD
 
-FRAGMENT = PROJECT_ROOT / "translations" / "es" / "fragments" / "lead-help.po"
+FRAGMENT = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"  # the one catalog
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
 SPANISH_988 = "Llama o envía un mensaje de texto al 988 si te sientes sin esperanza."
 

@@ -20,7 +20,7 @@ from student_portal.progress import COMPLETED, IN_PROGRESS, NOT_STARTED, PASSED
 from tests.factories import PASSWORD
 from tests.helpers import answer_quiz
 
-FRAGMENT = PROJECT_ROOT / "translations" / "es" / "fragments" / "learn.po"
+FRAGMENT = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"  # the one catalog
 BASIC = Path(__file__).parent / "fixtures" / "lessons" / "basic"
 SLUG = "02-second-look"
 

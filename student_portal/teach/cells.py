@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import get_translations, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from ..i18n import reader_language
@@ -19,10 +19,11 @@ ICONS = {"not started": "–", "in progress": "◐", "completed": "●", "quiz p
 
 
 @lru_cache(maxsize=4096)
-def cell_html(cell: Cell, language: str) -> str:
+def cell_html(cell: Cell, language: str, catalog_id: int = 0) -> str:
     """The cell's <td> in `language` (trusted: built only from fixed words and numbers).
 
-    `language` keys the cache: the same cell reads differently in English and Spanish.
+    `language` keys the cache: the same cell reads differently in English and Spanish; and
+    `catalog_id` the app's loaded catalog, so apps with other translations don't share cells.
     """
     css = cell.status.replace(" ", "-")
     parts = [
@@ -44,5 +45,5 @@ def cell_html(cell: Cell, language: str) -> str:
 
 def row_cells_html(row: StudentRow) -> Markup:
     """The row's lesson cells as <td> elements."""
-    language = reader_language()
-    return Markup("".join(cell_html(cell, language) for cell in row.cells))
+    language, catalog_id = reader_language(), id(get_translations())
+    return Markup("".join(cell_html(cell, language, catalog_id) for cell in row.cells))
