@@ -126,7 +126,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/language", methods=["POST"])
 @csrf.exempt  # a token would set a session cookie on the help pages, which promise none
 def choose_language():
-    """Remember the reader's language (on their account, or in a cookie) and go back.
+    """Remember the reader's language (on their account and in a cookie) and go back.
 
     Harmless if forged: at worst a page shows in the other language, with the switch on it.
     """
@@ -137,13 +137,14 @@ def choose_language():
     if current_user.is_authenticated:
         current_user.locale = language
         db.session.commit()
-    else:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
-        )
+    # The browser keeps it too: after signing out, and on the page shown when the database is
+    # down (which can't read the account), the reader still gets their language.
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", True),
+    )
     return response

@@ -91,3 +91,12 @@ def test_times_show_in_the_cohort_s_zone_and_the_reader_s_language(bilingual):
         assert local_time(moment) == "Dec 1, 2026, 10:30:00\u202fAM"  # the school's zone
     with bilingual.test_request_context(headers={"Accept-Language": "es"}):
         assert local_time(moment, "America/Los_Angeles") == "1 dic 2026, 7:30:00"
+
+
+def test_a_signed_in_choice_stays_after_signing_out(bilingual):
+    client = bilingual.test_client()
+    client.post("/sign-in", data={"username": "student-one", "password": "correct-horse-9"})
+    client.post("/language", data={"language": "es", "next": "/learn/"})
+    client.post("/sign-out")
+    page = client.get("/sign-in", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="es">' in page
