@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 
 def hidden_field(page: str, name: str) -> str:
@@ -39,3 +42,32 @@ def answer_quiz(client, slug: str, answers: list[list[str]]):
 ALL_RIGHT = [["a"], ["a", "b"], ["tell"], ["report"]]
 # One wrong single, a partial multiple, and one unsafe scenario choice: 1 of 4, not passed.
 MOSTLY_WRONG = [["b"], ["a"], ["keep"], ["tell"], ["report"]]
+
+
+def extract_messages(template: Path) -> Path:
+    """Write the catalog template of every string the code marks for translation (as
+    `make messages` does) to `template`."""
+    from student_portal.config import PROJECT_ROOT
+
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("pybabel")),
+            "extract",
+            "-F",
+            str(PROJECT_ROOT / "translations" / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "lazy_ngettext:1,2",
+            "--no-location",
+            "-o",
+            str(template),
+            str(PROJECT_ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+    )
+    return template

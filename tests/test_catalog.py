@@ -51,3 +51,15 @@ def test_the_compiled_catalog_is_up_to_date(path):
     assert compiled.exists() and compiled.stat().st_mtime >= path.stat().st_mtime, (
         "run `make catalogs` (make run and make test do)"
     )
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: path.parent.parent.name)
+def test_the_catalog_holds_every_string_the_code_uses(path, tmp_path):
+    """A string marked in a template or view but missing here would show in English."""
+    from tests.helpers import extract_messages
+
+    with open(extract_messages(tmp_path / "messages.pot"), "rb") as handle:
+        wanted = {message.id for message in read_po(handle) if message.id}
+    have = {message.id for message in _messages(path)}
+    missing = sorted(str(m) for m in wanted - have)
+    assert not missing, f"{len(missing)} strings to translate (make messages), e.g. {missing[:5]}"

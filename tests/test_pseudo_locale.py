@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from babel.messages.pofile import read_po
 
 from student_portal.config import PROJECT_ROOT
 from tests.factories import PASSWORD
+from tests.helpers import extract_messages
 
 REAL_CATALOG = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 pytestmark = pytest.mark.skipif(
@@ -146,27 +145,7 @@ def pseudo_translations(tmp_path_factory) -> Path:
     """A compiled "es" catalog in which every message reads ‹message›."""
     folder = tmp_path_factory.mktemp("pseudo")
     template = folder / "messages.pot"
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("pybabel")),
-            "extract",
-            "-F",
-            str(PROJECT_ROOT / "translations" / "babel.cfg"),
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "-k",
-            "lazy_ngettext:1,2",
-            "--no-location",
-            "-o",
-            str(template),
-            str(PROJECT_ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=PROJECT_ROOT,
-    )
+    extract_messages(template)
     with open(template, "rb") as handle:
         catalog = read_po(handle, locale="es")
     for message in catalog:
