@@ -242,7 +242,10 @@ def test_skipped_and_not_sure_count_as_not_correct_and_an_empty_form_sends_nothi
     client = signed_in(app, "student-one")
     url = f"/learn/checks/{open_check['window']}/pre"
     empty = client.post(url, data={}, follow_redirects=True)
-    assert "You skipped every question, so nothing was sent" in empty.get_data(as_text=True)
+    page = empty.get_data(as_text=True)
+    assert "answered any question yet, so nothing was sent" in page
+    assert 'name="secret-chats"' in page  # back on the check, still offered
+    assert "quick check" in client.get("/learn/").get_data(as_text=True)
     client.post(url, data={"secret-chats": "warning-sign", "danger-now": "not-sure"})
     with app.app_context():
         assert db.session.scalars(select(SurveyResponse.score)).all() == [1]

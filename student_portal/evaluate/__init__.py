@@ -164,9 +164,15 @@ def take_check(window_id: int, phase: str):
         )
     elif outcome == ALREADY:
         flash(_("You already sent this check, so nothing more was saved. Thank you!"), "info")
-    elif outcome == EMPTY:
-        flash(_("You skipped every question, so nothing was sent. That's fine."), "info")
-        _put_off(window.id, phase)
+    elif outcome == EMPTY:  # likely a tap on the button too soon: the check stays offered
+        flash(
+            _(
+                "You haven't answered any question yet, so nothing was sent. Answer the ones "
+                "you'd like to, or choose “Not now” to do it another time."
+            ),
+            "info",
+        )
+        return redirect(url_for(request.endpoint, **request.view_args))
     elif outcome == CLOSED:
         flash(_("This check has closed, so nothing was saved. Thank you anyway!"), "info")
     else:
