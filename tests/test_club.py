@@ -487,3 +487,20 @@ def test_an_answer_that_races_the_poll_closing_is_not_counted(app, crowd):
             vote_service(stale, question, student, ["a"], stale.poll_number)
         assert db.session.scalar(select(func.sum(PollTally.count))) == 0
         assert db.session.scalar(select(func.count(PollVoter.id))) == 0
+
+
+def test_a_follower_whose_copy_is_current_gets_304_until_the_leader_moves(app, school):
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    student = client_for(app, "student-one")
+    url = f"/learn/sessions/{session_id}/state.json"
+    first = student.get(url)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag
+    same = student.get(url, headers={"If-None-Match": tag})
+    assert same.status_code == 304 and same.data == b""
+    leader.post(f"/lead/sessions/{session_id}/step/1")
+    moved = student.get(url, headers={"If-None-Match": tag})
+    assert moved.status_code == 200 and moved.get_json()["version"] > first.get_json()["version"]
+    assert moved.headers["ETag"] != tag

@@ -15,18 +15,36 @@
     });
   }
 
+  // The state endpoint answers 304 while nothing changed: null means "as before".
+  var stateTags = {};
+  function getState(url) {
+    var headers = stateTags[url] ? { "If-None-Match": stateTags[url] } : {};
+    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: headers }).then(
+      function (response) {
+        if (response.status === 304) {
+          return null;
+        }
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        stateTags[url] = response.headers.get("ETag");
+        return response.json();
+      }
+    );
+  }
+
   var follow = document.querySelector("[data-follow]");
   if (follow) {
     var version = follow.getAttribute("data-version");
     var busy = false;
     var polling = window.setInterval(function () {
-      if (busy) {
-        return;
+      if (busy || document.hidden) {
+        return; // a tab in the background doesn't ask; it catches up when shown again
       }
       busy = true;
-      get(follow.getAttribute("data-state-url"), true)
+      getState(follow.getAttribute("data-state-url"))
         .then(function (state) {
-          if (String(state.version) === version) {
+          if (state === null || String(state.version) === version) {
             return null;
           }
           return get(follow.getAttribute("data-stage-url"), false).then(function (html) {

@@ -313,11 +313,13 @@ def session_state(session_id: int):
     if row is None:
         abort(404)
     version, ended, started = row
-    return (
-        jsonify(version=version, live=live_at(ended, started)),
-        200,
-        {"Cache-Control": "no-store"},
-    )
+    live = live_at(ended, started)
+    # A follower whose copy is current gets 304 and no body (its script sends If-None-Match).
+    etag = f"{version}-{int(live)}"
+    headers = {"Cache-Control": "no-store", "ETag": f'"{etag}"'}
+    if etag in request.if_none_match:
+        return "", 304, headers
+    return jsonify(version=version, live=live), 200, headers
 
 
 @bp.route("/sessions/<id:session_id>/poll", methods=["POST"])
