@@ -36,7 +36,7 @@ from .loader import (
     quiz_version,
 )
 from .model import ContentError, Problem, Resource
-from .tomlmap import _HEADER, _KEY, TomlMap
+from .tomlmap import DottedLines, TomlMap
 from .translation import TRANSLATION_LANGUAGES
 
 SURVEY_FILE = "evaluation.toml"
@@ -272,34 +272,6 @@ def _load_knowledge(raw: dict, index: int, toml_map: TomlMap, report) -> Knowled
 # --- translations -------------------------------------------------------------------------------
 
 
-class _DottedLines:
-    """Lines of dotted tables like `[item.x.choice.y]` and of the keys under them. (`TomlMap`
-    files a table under its parent table, and these files never write the parent `[item]`.)"""
-
-    def __init__(self, text: str):
-        self.tables: dict[tuple[str, ...], int] = {}
-        self.keys: dict[tuple[str, ...], int] = {}
-        current: tuple[str, ...] = ()
-        for number, raw in enumerate(text.splitlines(), start=1):
-            header = _HEADER.match(raw)
-            if header and len(header.group("open")) == len(header.group("close")):
-                current = tuple(part.strip() for part in header.group("name").split("."))
-                self.tables.setdefault(current, number)
-                continue
-            key = _KEY.match(raw)
-            if key:
-                name = key.group("quoted") or key.group("literal") or key.group("bare")
-                self.keys.setdefault((*current, name), number)
-
-    def line(self, *path: str) -> int | None:
-        """The line of the table or key at `path`, else of the nearest table above it."""
-        for end in range(len(path), 0, -1):
-            found = self.tables.get(path[:end]) or self.keys.get(path[:end])
-            if found:
-                return found
-        return None
-
-
 def _with_translations(
     english: Survey, path: Path, resources: Mapping[str, Resource] | None, problems: list[Problem]
 ) -> Survey:
@@ -335,7 +307,7 @@ def _translate(
     data = _parse_toml(text, path, problems)
     if data is None:
         return None
-    toml_map = _DottedLines(text)
+    toml_map = DottedLines(text)
     name = path.name
 
     def report(line: int | None, message: str) -> None:
@@ -396,7 +368,7 @@ def _translate(
 
 
 def _unknown_keys(
-    texts: dict, allowed: set[str], where: tuple[str, ...], toml_map: _DottedLines, report, name
+    texts: dict, allowed: set[str], where: tuple[str, ...], toml_map: DottedLines, report, name
 ):
     for key in texts:
         if key not in allowed:
@@ -408,7 +380,7 @@ def _unknown_keys(
 
 
 def _translate_knowledge(
-    item: KnowledgeItem, texts: Any, toml_map: _DottedLines, report, name: str
+    item: KnowledgeItem, texts: Any, toml_map: DottedLines, report, name: str
 ) -> KnowledgeItem:
     """The item in the translation's words, or the English item marked untranslated."""
     if not isinstance(texts, dict):
@@ -443,7 +415,7 @@ def _translate_knowledge(
 
 
 def _translate_confidence(
-    item: ConfidenceItem, texts: Any, toml_map: _DottedLines, report, name: str
+    item: ConfidenceItem, texts: Any, toml_map: DottedLines, report, name: str
 ) -> ConfidenceItem:
     if not isinstance(texts, dict):
         return dataclasses.replace(item, untranslated=True)

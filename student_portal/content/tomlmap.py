@@ -97,3 +97,31 @@ class TomlMap:
                 return TomlTable(line=table.line)
             table = tables[index]
         return table
+
+
+class DottedLines:
+    """Lines of dotted tables like `[item.x.choice.y]` and of the keys under them, by path: for
+    translation files, keyed by ids, which never write the parent `[item]` header."""
+
+    def __init__(self, text: str):
+        self.tables: dict[tuple[str, ...], int] = {}
+        self.keys: dict[tuple[str, ...], int] = {}
+        current: tuple[str, ...] = ()
+        for number, raw in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(raw)
+            if header and len(header.group("open")) == len(header.group("close")):
+                current = tuple(part.strip() for part in header.group("name").split("."))
+                self.tables.setdefault(current, number)
+                continue
+            key = _KEY.match(raw)
+            if key:
+                name = key.group("quoted") or key.group("literal") or key.group("bare")
+                self.keys.setdefault((*current, name), number)
+
+    def line(self, *path: str) -> int | None:
+        """The line of the table or key at `path`, else of the nearest table above it."""
+        for end in range(len(path), 0, -1):
+            found = self.tables.get(path[:end]) or self.keys.get(path[:end])
+            if found:
+                return found
+        return None

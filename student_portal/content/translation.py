@@ -18,7 +18,7 @@ from typing import Any
 
 from . import render
 from .model import Choice, Item, Lesson, Problem, Quiz, Resource, Section, Step
-from .tomlmap import TomlMap
+from .tomlmap import DottedLines, TomlMap
 
 TRANSLATION_LANGUAGES = ("es",)
 LESSON_KEYS = {"translated_from", "title", "summary", "content_note", "objectives"}
@@ -211,7 +211,7 @@ def _translate_quiz(context: _Context, path: Path) -> tuple[Quiz | None, bool]:
     data = _parse_toml(text, path, context.problems)
     if data is None:
         return None, False
-    toml_map = TomlMap(text)
+    toml_map = DottedLines(text)
     before = len(context.problems)
 
     def report(line: int | None, message: str) -> None:
@@ -219,16 +219,16 @@ def _translate_quiz(context: _Context, path: Path) -> tuple[Quiz | None, bool]:
 
     for key in data:
         if key not in ("translated_from", "item"):
-            report(toml_map.root.key_line(key), f'unknown key "{key}" in {path.name}')
+            report(toml_map.line(key), f'unknown key "{key}" in {path.name}')
     if not isinstance(data.get("translated_from"), str):
         report(1, f'{path.name} needs translated_from = "<the hash of quiz.toml>"')
     texts = data.get("item", {})
     if not isinstance(texts, dict):
-        report(toml_map.root.key_line("item"), "write items as [item.<item id>] tables")
+        report(toml_map.line("item"), "write items as [item.<item id>] tables")
         return None, False
     for item_id in texts:
         if english.item(item_id) is None:
-            report(_line(toml_map, "item", item_id), f'item "{item_id}" is not in quiz.toml')
+            report(toml_map.line("item", item_id), f'item "{item_id}" is not in quiz.toml')
     items = tuple(
         _translate_item(item, texts.get(item.id), toml_map, report) for item in english.items
     )
@@ -238,18 +238,7 @@ def _translate_quiz(context: _Context, path: Path) -> tuple[Quiz | None, bool]:
     return dataclasses.replace(english, items=items), outdated
 
 
-def _line(toml_map: TomlMap, *path: str) -> int | None:
-    """The line of a dotted table like [item.x.choice.y] (TomlMap names it by its dotted path)."""
-    table = toml_map.root
-    for name in path:
-        children = table.children.get(name)
-        if not children:
-            return table.line
-        table = children[0]
-    return table.line
-
-
-def _translate_item(item: Item, texts: Any, toml_map: TomlMap, report) -> Item:
+def _translate_item(item: Item, texts: Any, toml_map: DottedLines, report) -> Item:
     """The item in the translation's words, or the English item marked untranslated."""
     if not isinstance(texts, dict):
         return dataclasses.replace(item, untranslated=True)
@@ -257,7 +246,7 @@ def _translate_item(item: Item, texts: Any, toml_map: TomlMap, report) -> Item:
     for key in texts:
         if key not in allowed:
             report(
-                _line(toml_map, "item", item.id, key),
+                toml_map.line("item", item.id, key),
                 f'unknown key "{key}" in [item.{item.id}] (allowed: {", ".join(sorted(allowed))})',
             )
     prompt = texts.get("prompt")
@@ -273,7 +262,7 @@ def _translate_item(item: Item, texts: Any, toml_map: TomlMap, report) -> Item:
         for step_id in steps_text if isinstance(steps_text, dict) else ():
             if item.step(step_id) is None:
                 report(
-                    _line(toml_map, "item", item.id, "step", step_id),
+                    toml_map.line("item", item.id, "step", step_id),
                     f'step "{step_id}" is not a step of item "{item.id}" in quiz.toml',
                 )
         if not isinstance(prompt, str):
@@ -287,7 +276,9 @@ def _translate_item(item: Item, texts: Any, toml_map: TomlMap, report) -> Item:
     return dataclasses.replace(item, prompt=render.render_block(prompt), choices=choices)
 
 
-def _translate_step(item: Item, step: Step, texts: Any, toml_map: TomlMap, report) -> Step | None:
+def _translate_step(
+    item: Item, step: Step, texts: Any, toml_map: DottedLines, report
+) -> Step | None:
     if not isinstance(texts, dict) or not isinstance(texts.get("text"), str):
         return None
     choices = _translate_choices(
@@ -299,7 +290,7 @@ def _translate_step(item: Item, step: Step, texts: Any, toml_map: TomlMap, repor
 
 
 def _translate_choices(
-    choices: tuple[Choice, ...], texts: Any, toml_map: TomlMap, report, where: tuple[str, ...]
+    choices: tuple[Choice, ...], texts: Any, toml_map: DottedLines, report, where: tuple[str, ...]
 ) -> tuple[Choice, ...] | None:
     """The choices with translated text and feedback; None if any is missing."""
     if not isinstance(texts, dict):
@@ -308,7 +299,7 @@ def _translate_choices(
     for choice_id in texts:
         if choice_id not in known:
             report(
-                _line(toml_map, *where, "choice", choice_id),
+                toml_map.line(*where, "choice", choice_id),
                 f'choice "{choice_id}" is not a choice of {".".join(where)} in quiz.toml',
             )
     translated = []
