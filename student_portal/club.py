@@ -234,7 +234,8 @@ class PollQuestion:
 
     @property
     def multiple(self) -> bool:
-        return self.item.type == "multiple"
+        """More than one choice may be picked: a multiple item, or a spot item's chat lines."""
+        return self.item.type in ("multiple", "spot")
 
     def is_good(self, choice: Choice) -> bool:
         return choice.safe if self.step else choice.correct
