@@ -435,6 +435,11 @@ class Tally:
     def shown(self) -> int:
         return self.respondents if self.counted is None else self.counted
 
+    @property
+    def by_choice(self) -> dict[str, int]:
+        """The counts by choice id (a spot item's chat shows one per message)."""
+        return {choice.id: count for choice, count in self.counts}
+
 
 def tally(session: ClubSession, question: PollQuestion) -> Tally:
     """Counts per choice for the open poll (one query); never who chose what.

@@ -44,8 +44,13 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's marker name, found by `mak
     return message
 
 
+def pgettext(context: str, message: str) -> tuple[str, str]:
+    """Marks an interface string with a context (the chat's "You" is tú, not usted)."""
+    return context, message
+
+
 LABELS = {
-    "you": N_("You"),
+    "you": pgettext("chat", "You"),
     "said": N_("%(name)s said:"),
     "you_said": N_("You said:"),
     "note": N_("Warning sign:"),
@@ -65,7 +70,13 @@ def _translations(language: str):
 
 def label(key: str, language: str, **values: str) -> str:
     """A chat label in `language` (English where the catalog lacks it)."""
-    text = _translations(language).gettext(LABELS[key])
+    message = LABELS[key]
+    translations = _translations(language)
+    text = (
+        translations.pgettext(*message)
+        if isinstance(message, tuple)
+        else translations.gettext(message)
+    )
     return text % values if values else text
 
 
@@ -104,7 +115,7 @@ def parse_chat(
         problems.append(
             (
                 first_line,
-                'a chat needs a title in quotes saying who is talking, like '
+                "a chat needs a title in quotes saying who is talking, like "
                 '!!! chat "Sam and Jay, a new friend from a game"',
             )
         )
