@@ -296,7 +296,12 @@ def _spot_pages(app, school) -> list[tuple[object, str]]:
     pages.append((leader, f"{run}/poll-panel"))  # counts per message
     leader.post(f"{run}/poll/reveal")
     pages += [(leader, f"{run}/project"), (student, f"/learn/sessions/{session_id}")]
-    pages.append((teacher, f"/teach/cohorts/{school['cohort']}/lessons/{lesson}"))
+    pages += [
+        (teacher, f"/teach/cohorts/{school['cohort']}/lessons/{lesson}"),
+        (teacher, f"/teach/lessons/{lesson}"),
+        (teacher, f"/teach/cohorts/{school['cohort']}/students/{school['student']}"),
+        (student, f"/learn/{lesson}"),
+    ]
     return pages
 
 

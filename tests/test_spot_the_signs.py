@@ -502,3 +502,27 @@ def test_the_room_marks_messages_and_sees_counts_per_message(spot_app, spot_scho
     with spot_app.app_context():
         assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0  # polls aren't attempts
         assert db.session.scalar(select(func.count(User.id))) > 0
+
+
+def test_a_student_reads_the_chat_in_the_lesson(spot_app, spot_school):
+    student = _sign_in(spot_app, "student-one")
+    student.post(f"/learn/{LESSON}/start")
+    page = student.get(f"/learn/{LESSON}").get_data(as_text=True)
+    assert '<figure class="chat">' in page and "Jay said:" in page
+    assert "Warning sign:</strong>" in page and "Moving to a private app" in page
+
+
+def test_teachers_see_the_answer_key_and_each_students_marks(spot_app, spot_school):
+    with spot_app.app_context():
+        student = db.session.get(User, spot_school["student"])
+        lesson = spot_app.extensions["catalog"].get(LESSON)
+        record_attempt(student, lesson, {"spot-jay": ["mature", "gg"], "tell": ["adult"]})
+    teacher = _sign_in(spot_app, "teacher-a")
+    preview = teacher.get(f"/teach/lessons/{LESSON}").get_data(as_text=True)
+    assert "Spot the signs · 3 points" in preview
+    assert preview.count("Not a warning sign") == 2 and "Moving to a private app" in preview
+    member = teacher.get(
+        f"/teach/cohorts/{spot_school['cohort']}/students/{spot_school['student']}"
+    ).get_data(as_text=True)
+    assert "marked: right" in member and "marked, but not a sign" in member
+    assert member.count("✘</span> missed") == 2 and "left unmarked: right" in member
