@@ -128,6 +128,7 @@ def test_the_fixture_lesson_and_its_guide_show_their_chats_in_both_languages(cat
         ('!!! chat "A chat"\n    Jay: hi\n    Alex: yo\n    Sam: hey\n', 4, "is a third"),
         ('!!! chat "A chat"\n    Jay: see [this](https://example.org)\n', 2, "no links"),
         ('!!! chat "A chat"\n', 1, "has no messages"),
+        ('Words right above.\n!!! chat "A chat"\n    Jay: hi\n', 2, "leave a blank line before"),
     ],
 )
 def test_a_broken_chat_is_a_problem_at_its_line(tmp_path, chat, line, words):

@@ -209,6 +209,9 @@ def find_chats(text: str) -> tuple[list[Chat], list[tuple[int, str]]]:
             continue
         body = _chat_body(lines, index)
         chat, found = parse_chat(lines[index], body, index + 1)
+        if index > 0 and lines[index - 1].strip():  # Markdown would read it as the paragraph's
+            found.insert(0, (index + 1, "leave a blank line before a chat"))
+            chat = None
         problems += found
         if chat is not None:
             chats.append(chat)
