@@ -103,6 +103,11 @@ def test_a_script_in_a_chat_line_stays_text():
     assert "thanks lol &lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_only_asterisks_format_a_chat_line():
+    html = render_document('!!! chat "Two gamers"\n    Jay: gg_ez_42 **wow** *nice*\n', {})
+    assert "gg_ez_42 <strong>wow</strong> <em>nice</em>" in html
+
+
 def test_the_chat_labels_are_in_the_lessons_language():
     html = render_document(CHAT, {}, language="es")
     assert '<span class="visually-hidden">Jay dijo:</span>' in html

@@ -278,7 +278,8 @@ def inline_text(md) -> callable:
     return render
 
 
-_EMPHASIS = re.compile(r"(\*\*|__)(?P<strong>.+?)\1|(\*|_)(?P<em>.+?)\3")
+# Asterisks only: an underscore inside a game name or a username ("gg_ez") stays as typed.
+_EMPHASIS = re.compile(r"\*\*(?P<strong>[^*]+)\*\*|\*(?P<em>[^*]+)\*")
 
 
 def _inline_html(text: str) -> str:
