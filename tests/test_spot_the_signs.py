@@ -532,3 +532,23 @@ def test_teachers_see_the_answer_key_and_each_students_marks(spot_app, spot_scho
     ).get_data(as_text=True)
     assert "marked: right" in member and "marked, but not a sign" in member
     assert member.count("✘</span> missed") == 2 and "left unmarked: right" in member
+
+
+def test_the_demo_school_answers_spot_items_too(spot_app):
+    result = spot_app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with spot_app.app_context():
+        marked = db.session.scalars(
+            select(QuizAnswer.choice_id).where(QuizAnswer.item_id == "spot-jay")
+        ).all()
+        assert set(marked) <= {"gg", "thanks", *SIGNS} and "mature" in marked
+
+
+def test_the_dashboard_benchmark_answers_spot_items(catalog):
+    import random
+
+    from benchmarks.dashboard import random_responses
+
+    quiz = catalog.get(LESSON).quiz
+    for seed in range(20):
+        grade(quiz, random_responses(quiz, random.Random(seed), skill=0.7))  # never InvalidResponse
