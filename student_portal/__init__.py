@@ -98,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(lead.bp)
     app.register_blueprint(evaluate.bp)
     app.register_blueprint(families.bp)
+    app.register_blueprint(families.letter.bp)
     register_cli(app)
     _register_pages(app)
     return app

@@ -16,6 +16,7 @@ from .. import catalog
 from ..content import Lesson
 from ..content.model import FamilyPage
 from ..i18n import DEFAULT_LANGUAGE, offered, reader_language
+from . import letter  # noqa: F401 (the letter home's blueprint, registered by create_app)
 
 bp = Blueprint("families", __name__, url_prefix="/families")
 
