@@ -10,10 +10,12 @@ import pytest
 import zxingcpp
 from flask import Flask
 
+from student_portal.config import PROJECT_ROOT
 from student_portal.content import lessons_cli
 from student_portal.content.loader import scan_lessons
 from tests.conftest import FIXTURE_LESSONS
 from tests.factories import PASSWORD
+from tests.readability import MAX_FAMILY_GRADE, family_grade
 
 GUIDES = ["warning-signs", "talking", "what-to-do"]
 LESSONS = ["01-first-steps", "02-second-look"]
@@ -252,12 +254,48 @@ def test_a_missing_or_outdated_family_page_is_a_warning_that_strict_fails_on(les
     assert run_check(lessons, "--strict").exit_code == 1
 
 
-def test_the_family_pages_of_the_fixture_read_at_an_adult_grade():
-    from tests.readability import MAX_FAMILY_GRADE, family_grade
+# --- the real content ---------------------------------------------------------------------------
 
-    catalog, _ = scan_lessons(FIXTURE_LESSONS)
-    for page in (*catalog.families.guides, *catalog.families.lessons.values()):
-        assert family_grade(page.html) <= MAX_FAMILY_GRADE
+REAL_LESSONS = PROJECT_ROOT / "lessons"
+
+
+def test_every_real_lesson_has_a_family_page_in_english_and_spanish():
+    catalog, problems = scan_lessons(REAL_LESSONS)
+    assert problems == []
+    families = catalog.families
+    assert families.warnings == ()  # none missing, none translated from an older English file
+    assert [page.slug for page in families.guides] == GUIDES
+    for page in (*families.guides, *families.lessons.values()):
+        assert "es" in page.translations, page.slug
+    assert sorted(families.lessons) == sorted(lesson.slug for lesson in catalog.lessons)
+
+
+def test_the_real_family_pages_are_not_harder_to_read_than_grade_8():
+    """Plain for parents: Flesch-Kincaid at most grade 8 (python -m tests.readability prints
+    each page's grade against the 6-8 range)."""
+    catalog, _ = scan_lessons(REAL_LESSONS)
+    families = catalog.families
+    pages = (*families.guides, *families.lessons.values())
+    grades = {page.slug: family_grade(page.html) for page in pages}
+    assert all(grade <= MAX_FAMILY_GRADE for grade in grades.values()), grades
+
+
+def test_every_real_family_page_renders_in_both_languages_with_no_cookie(make_app):
+    app = make_app(LESSONS_DIR=str(REAL_LESSONS))
+    client = app.test_client()
+    families = app.extensions["catalog"].families
+    urls = ["/families/", "/families/follow-up-log"]
+    urls += [f"/families/{page.slug}" for page in families.guides]
+    urls += [f"/families/lessons/{slug}" for slug in families.lessons]
+    for url in urls:
+        for language in ("en", "es"):
+            response = client.get(url, query_string={"lang": language})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200, url
+            assert "Set-Cookie" not in response.headers
+            assert f'<html lang="{language}">' in page and page.count("<h1") == 1
+            loaded = re.findall(r'<(?:script|img|link|iframe)\b[^>]*\b(?:src|href)="([^"]*)"', page)
+            assert all(address.startswith("/") for address in loaded), (url, loaded)
 
 
 # --- the letter home ----------------------------------------------------------------------------
