@@ -24,8 +24,12 @@ bp = Blueprint("letters", __name__)
 LETTER_LANGUAGES = {"en": ("en",), "es": ("es",), "both": ("en", "es")}
 
 
-def _letter_part(cohort: Cohort, form: LetterForm, language: str, first: bool) -> Markup:
-    """The letter in one language (the page's h1 is in the first one)."""
+def _letter_part(
+    cohort: Cohort, form: LetterForm, language: str, first: bool, compact: bool
+) -> Markup:
+    """The letter in one language (the page's h1 is in the first one). `compact`, for two
+    languages side by side, lists each lesson with its content note instead of its summary
+    and its note apart, so the letter still fits on one page."""
     families = catalog().families
     with force_locale(language):
         lessons = [
@@ -39,6 +43,7 @@ def _letter_part(cohort: Cohort, form: LetterForm, language: str, first: bool) -
                 form=form,
                 language=language,
                 first=first,
+                compact=compact,
                 lessons=lessons,
                 start=format_date(form.start_date.data, "long", locale=language),
                 survey=current_survey(),
@@ -59,7 +64,7 @@ def cohort_letter(cohort_id: int):
         return render_template("families/letter_form.html", cohort=cohort, form=form), 400
     languages = LETTER_LANGUAGES[form.language.data]
     parts = [
-        (language, _letter_part(cohort, form, language, index == 0))
+        (language, _letter_part(cohort, form, language, index == 0, len(languages) > 1))
         for index, language in enumerate(languages)
     ]
     return render_template(
