@@ -88,7 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     _check_help_resources(app)
 
-    from . import auth, evaluate, help, lead, learn, teach
+    from . import auth, evaluate, families, help, lead, learn, teach
     from .cli import register_cli
 
     app.register_blueprint(auth.bp)
@@ -97,6 +97,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(help.bp)
     app.register_blueprint(lead.bp)
     app.register_blueprint(evaluate.bp)
+    app.register_blueprint(families.bp)
+    app.register_blueprint(families.letter.bp)
     register_cli(app)
     _register_pages(app)
     return app

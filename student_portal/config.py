@@ -51,6 +51,9 @@ def default_settings(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
         "TRUSTED_PROXIES": 0,
+        # The site's public address (https://portal.example.org), for links printed on paper
+        # such as the letter home's QR code; unset, the request's own host is used.
+        "PUBLIC_URL": "",
     }
 
 

@@ -27,6 +27,8 @@ LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
 DEFAULT_TIMEZONE = "America/New_York"
+# Pages whose language switch is a link with ?lang= (they write no cookie, not even this one).
+LINKED_LANGUAGE_BLUEPRINTS = frozenset({"families"})
 
 bp = Blueprint("i18n", __name__)
 
@@ -47,6 +49,9 @@ def select_locale() -> str:
     if not has_request_context():  # the CLI, a background export: English
         return DEFAULT_LANGUAGE
     languages = offered()
+    # The family pages set no cookie, so their language switch is a link: ?lang=es.
+    if request.blueprint in LINKED_LANGUAGE_BLUEPRINTS and request.args.get("lang") in languages:
+        return request.args["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LANGUAGE_COOKIE)

@@ -70,6 +70,15 @@ def grade_level(html: str) -> float:
     return textstat.flesch_kincaid_grade(student_text(html))
 
 
+# Family pages are for parents and carers: plain, at grades 6-8 like most health leaflets.
+MIN_FAMILY_GRADE, MAX_FAMILY_GRADE = 6.0, 8.0
+
+
+def family_grade(html: str) -> float:
+    """Flesch-Kincaid grade of a family page (resource cards skipped, as in lessons)."""
+    return grade_level(html)
+
+
 # Fernández Huerta's reading ease for Spanish (higher is easier). Its scale runs high: the
 # English lessons, at grades 5-8, score about 99-103 on it. Between 70 ("fairly easy") and 95
 # the Spanish is as plain as the English without reading younger.
@@ -86,11 +95,19 @@ def spanish_ease(html: str) -> float:
 
 if __name__ == "__main__":
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "lessons")
-    for lesson in load_catalog(folder).lessons:
+    catalog = load_catalog(folder)
+    for lesson in catalog.lessons:
         text = student_text(lesson.html)
         spanish = lesson.translations.get("es")
         ease = f"  Spanish ease {spanish_ease(spanish.html):5.1f}" if spanish else ""
         print(
             f"{lesson.slug:<28} grade {grade_level(lesson.html):4.1f}  "
             f"words {textstat.lexicon_count(text):>5}  (range {MIN_GRADE}-{MAX_GRADE}){ease}"
+        )
+    families = catalog.families
+    for page in (*families.guides, *families.lessons.values()):
+        name = ("families/" if page in families.guides else "family: ") + page.slug
+        print(
+            f"{name:<28} grade {family_grade(page.html):4.1f}  "
+            f"(range {MIN_FAMILY_GRADE}-{MAX_FAMILY_GRADE}, for parents)"
         )

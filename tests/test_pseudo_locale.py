@@ -166,7 +166,10 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
     cohort = school["cohort"]
     common = ["/help/", "/help/report", "/help/checklist"]
     if role == "visitor":
-        return ["/", "/sign-in", "/join", "/no-such-page", "/evaluation/families", *common]
+        families = ["/families/", "/families/follow-up-log", "/families/warning-signs",
+                    "/families/talking", "/families/what-to-do", "/families/lessons/grooming-signs"]
+        return ["/", "/sign-in", "/join", "/no-such-page", "/evaluation/families", *common,
+                *families]
     if role == "student":
         from tests.helpers import quiz_fields
 
@@ -225,6 +228,9 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
         f"/lead/cohorts/{cohort}",
         f"/teach/cohorts/{cohort}/evaluation",
         f"/teach/cohorts/{cohort}/evaluation/notice",
+        f"/teach/cohorts/{cohort}/letter",
+        f"/teach/cohorts/{cohort}/letter?contact_name=Ms+Test&contact_details=test%40school.example"
+        "&start_date=2026-09-14&schedule=10%3A15&language=both",
         "/teach/evaluation/mine",
         "/join",
         *common,

@@ -58,6 +58,14 @@ def check_command(directory: Path | None, strict: bool) -> None:
             f"Evaluation check: {_plural(len(survey.knowledge), 'knowledge item')}, "
             f"{_plural(len(survey.confidence), 'confidence item')}"
         )
+    families = catalog.families
+    pages = (*families.guides, *families.lessons.values())
+    translated = sum(1 for page in pages if page.translations)
+    click.echo(
+        f"Family pages: {_plural(len(families.guides), 'general page')}, "
+        f"{len(families.lessons)} of {_plural(len(catalog.lessons), 'lesson')} with a family page, "
+        f"{translated} translated"
+    )
     if warnings:
         click.echo(f"{_plural(len(warnings), 'warning')}.", err=True)
         if strict:

@@ -39,6 +39,7 @@ def catalog_warnings(catalog: Catalog, root: Path, today: date | None = None) ->
         warnings += objective_warnings(lesson, root / lesson.slug)
         warnings += translation_warnings(lesson, root / lesson.slug)
     warnings += resource_warnings(catalog, root / "resources.toml", today or date.today())
+    warnings += catalog.families.warnings  # missing or outdated family pages
     warnings.sort(key=lambda problem: (problem.path.parts, problem.line or 0))
     return warnings
 

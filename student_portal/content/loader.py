@@ -20,6 +20,7 @@ from typing import Any
 
 from . import render
 from .chat import find_chats
+from .families import FAMILIES_FOLDER, load_families
 from .model import Catalog, Choice, ContentError, Item, Lesson, Problem, Quiz, Resource, Step
 from .tomlmap import TomlMap, TomlTable
 from .translation import load_translations
@@ -65,6 +66,8 @@ def scan_lessons(path: str | Path) -> tuple[Catalog, list[Problem]]:
     for folder in sorted(root.iterdir()):
         if not folder.is_dir() or folder.name.startswith(("_", ".")):
             continue
+        if folder.name == FAMILIES_FOLDER:  # the general family pages, read below
+            continue
         lesson = _load_lesson(folder, resources, known, problems, orders)
         if lesson is not None:
             loaded.append(lesson)
@@ -85,8 +88,11 @@ def scan_lessons(path: str | Path) -> tuple[Catalog, list[Problem]]:
         loaded = []  # a catalog with a clash is never handed out
 
     lessons = tuple(sorted(loaded, key=lambda lesson: (lesson.order, lesson.slug)))
+    families = load_families(
+        root, lessons, resources, known.check if known is not None else None, problems
+    )
     problems.sort(key=lambda problem: (problem.path.parts, problem.line or 0))
-    return Catalog(lessons=lessons, resources=resources or {}), problems
+    return Catalog(lessons=lessons, resources=resources or {}, families=families), problems
 
 
 # --- field checks -------------------------------------------------------------------------------
@@ -508,6 +514,7 @@ def _render_body(
     resources: Mapping[str, Resource] | None,
     problems: list[Problem],
     language: str = "en",
+    formal: bool = False,
 ) -> str:
     """Render a Markdown body, reporting unknown or misplaced resource shortcuts."""
 
@@ -534,7 +541,7 @@ def _render_body(
     _, chat_problems = find_chats(text)
     for line, message in chat_problems:
         problems.append(Problem(path, line + first_line - 1, message))
-    return render.render_document(text, resources or {}, unknown, misplaced, language)
+    return render.render_document(text, resources or {}, unknown, misplaced, language, formal)
 
 
 def _parse_lesson_md(

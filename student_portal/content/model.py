@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -185,11 +186,51 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class FamilyPage:
+    """A family page, rendered. For a lesson's page `slug` is the lesson's and `starters` holds
+    the conversation starters (their HTML); a general page has `order` and no starters."""
+
+    slug: str
+    title: str
+    summary: str
+    html: str  # the whole body, sanitized (resource cards included)
+    sections: tuple[Section, ...]
+    sources: tuple[str, ...]  # resource ids, cited at the foot of the page
+    order: int = 0
+    starters: tuple[str, ...] = ()
+    language: str = "en"
+    outdated: bool = False  # a translation made from an older English file
+    translations: dict[str, FamilyPage] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, language: str | None) -> FamilyPage:
+        """This page in `language` where it has been translated, else in English."""
+        return self.translations.get(language or "en", self)
+
+
+@dataclass(frozen=True)
+class Families:
+    """Every family page of a lessons folder, and the warnings found while loading them."""
+
+    guides: tuple[FamilyPage, ...] = ()  # the general pages, by their order
+    lessons: Mapping[str, FamilyPage] = field(default_factory=dict)  # by lesson slug
+    warnings: tuple[Problem, ...] = ()
+
+    def guide(self, slug: str, language: str | None = None) -> FamilyPage | None:
+        page = next((page for page in self.guides if page.slug == slug), None)
+        return page.in_language(language) if page is not None else None
+
+    def for_lesson(self, slug: str, language: str | None = None) -> FamilyPage | None:
+        page = self.lessons.get(slug)
+        return page.in_language(language) if page is not None else None
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Every lesson and resource, loaded once at start-up."""
 
     lessons: tuple[Lesson, ...]
     resources: dict[str, Resource] = field(default_factory=dict)
+    families: Families = field(default_factory=lambda: Families())
 
     def get(self, slug: str, language: str | None = None) -> Lesson | None:
         """A lesson by slug, in `language` where it has been translated."""

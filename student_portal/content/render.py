@@ -165,6 +165,15 @@ CARD_WORDS = {
         "languages": "Idiomas",
     },
 }
+# Pages for adults (the family pages) address the reader as usted.
+FORMAL_CARD_WORDS = {
+    "es": {
+        "call": "Llame al",
+        "text": "Envíe un mensaje de texto al",
+        "text_to": "Envíe {keyword} al {number}",
+        "languages": "Idiomas",
+    },
+}
 
 
 def _english_words(label: str, language: str) -> str:
@@ -175,10 +184,13 @@ def _english_words(label: str, language: str) -> str:
     return escaped
 
 
-def resource_card(resource: Resource, language: str = "en") -> str:
-    """The HTML card for a `[[resource:ID]]` shortcut, in `language`, sanitized."""
+def resource_card(resource: Resource, language: str = "en", formal: bool = False) -> str:
+    """The HTML card for a `[[resource:ID]]` shortcut, in `language` (addressing an adult
+    formally where the language has a formal "you"), sanitized."""
     escape = html.escape
     words = CARD_WORDS.get(language, CARD_WORDS["en"])
+    if formal:
+        words = FORMAL_CARD_WORDS.get(language, words)
     resource = resource.localized(language)
     parts = [
         '<div class="resource-card">',
@@ -225,6 +237,7 @@ def render_document(
     on_unknown_resource: Callable[[int, str], None] | None = None,
     on_misplaced_shortcut: Callable[[int], None] | None = None,
     language: str = "en",
+    formal: bool = False,
 ) -> str:
     """Render a lesson or guide body: Markdown, sanitized, with resource cards substituted.
 
@@ -248,7 +261,7 @@ def render_document(
             lines[index] = ""
             continue
         lines[index] = f"{match.group('indent')}{token}x{len(cards)}x"
-        cards.append(resource_card(resource, language))
+        cards.append(resource_card(resource, language, formal))
     rendered = markdown_to_html("\n".join(lines), language)
     if not cards:
         return rendered
