@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,193 @@ def test_a_lesson_without_checks_shows_no_count(make_app, school_in):
     page = client.get(f"/teach/cohorts/{school['cohort']}/lessons/01-first-steps")
     assert page.status_code == 200
     assert "check-yourself" not in page.get_data(as_text=True)
+
+
+# --- authoring: the loader's checks of [[check]] tables and [[check:ID]] lines ------------------
+
+LESSON_MD = PLAYER_LESSONS / SLUG / "lesson.md"
+
+
+def problems_with(tmp_path, lesson=None, quiz_extra="", spanish=None):
+    """The problems of the player fixture after changing its lesson body or quiz."""
+    from student_portal.content import check_lessons
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(PLAYER_LESSONS, folder)
+    target = folder / SLUG
+    if lesson is not None:
+        text = LESSON_MD.read_text()
+        front = text[: text.index("+++", 3) + 4]
+        (target / "lesson.md").write_text(front + lesson)
+        for name in ("lesson.es.md", "guide.es.md", "quiz.es.toml"):
+            (target / name).unlink()
+    if quiz_extra:
+        with (target / "quiz.toml").open("a") as quiz:
+            quiz.write(quiz_extra)
+    if spanish is not None:
+        (target / "lesson.es.md").write_text(spanish(target / "lesson.es.md"))
+    return [str(problem).replace(str(folder) + "/", "") for problem in check_lessons(folder)]
+
+
+def body(*sections: str) -> str:
+    """A lesson body of ## sections (front matter ends on line 10, so the body starts on 11)."""
+    return "\n".join(sections)
+
+
+LESSON = "01-part-by-part/lesson.md"
+
+
+def test_the_fixture_with_its_checks_loads_cleanly(tmp_path):
+    assert problems_with(tmp_path) == []
+
+
+def test_a_check_line_naming_no_check_is_reported_with_its_line(tmp_path):
+    found = problems_with(
+        tmp_path,
+        body(
+            "## One",
+            "",
+            "Text.",
+            "",
+            "[[check:secret-sign]]",
+            "",
+            "## Two",
+            "",
+            "Text.",
+            "",
+            "[[check:no-such-check]]",
+            "",
+            "## Three",
+            "",
+            "[[check:who-helps]]",
+        ),
+    )
+    assert found == [
+        f'{LESSON}:21: unknown check "no-such-check" in [[check:no-such-check]]: quiz.toml has '
+        "no [[check]] with that id"
+    ]
+
+
+def test_a_check_used_twice_or_not_at_all_is_reported(tmp_path):
+    found = problems_with(
+        tmp_path,
+        body(
+            "## One",
+            "",
+            "Text.",
+            "",
+            "[[check:secret-sign]]",
+            "",
+            "## Two",
+            "",
+            "Text.",
+            "",
+            "[[check:secret-sign]]",
+        ),
+    )
+    assert (
+        f'{LESSON}:21: check "secret-sign" is already placed on line 15; each check is used '
+        "once" in found
+    )
+    assert any(
+        p.startswith("01-part-by-part/quiz.toml:") and 'check "who-helps" is not placed' in p
+        for p in found
+    )
+    assert len(found) == 2
+
+
+def test_a_check_that_is_not_last_in_its_section_is_reported(tmp_path):
+    found = problems_with(
+        tmp_path,
+        body(
+            "## One",
+            "",
+            "[[check:secret-sign]]",
+            "",
+            "More text after it.",
+            "",
+            "## Two",
+            "",
+            "[[check:who-helps]]",
+        ),
+    )
+    assert found == [
+        f'{LESSON}:13: [[check:secret-sign]] must be the last thing in section "One": move it '
+        "to the end of the section, after a blank line"
+    ]
+
+
+def test_two_checks_in_one_section_are_reported(tmp_path):
+    found = problems_with(
+        tmp_path,
+        body("## One", "", "Text.", "", "[[check:secret-sign]]", "", "[[check:who-helps]]"),
+    )
+    assert (
+        f'{LESSON}:17: section "One" already has [[check:secret-sign]] (line 15); a section '
+        "can end with one check at most" in found
+    )
+
+
+def test_a_check_before_the_first_heading_or_not_alone_is_reported(tmp_path):
+    found = problems_with(
+        tmp_path,
+        body(
+            "Intro.", "", "[[check:secret-sign]]", "", "## One", "", "See [[check:who-helps]] here."
+        ),
+    )
+    assert (
+        f"{LESSON}:13: [[check:secret-sign]] comes before the first ## heading; a check goes "
+        "at the end of a ## section" in found
+    )
+    assert (
+        f"{LESSON}:17: [[check:who-helps]] must be alone on its own line, not indented and "
+        "not inside a list, callout or code block" in found
+    )
+
+
+def test_check_tables_are_validated_like_items(tmp_path):
+    found = problems_with(
+        tmp_path,
+        quiz_extra="""
+[[check]]
+id = "q-single"
+type = "single"
+prompt = "Clashes with an item."
+
+[[check]]
+id = "story"
+type = "scenario"
+prompt = "Not allowed."
+
+[[check]]
+id = "no-right"
+type = "single"
+prompt = "Nothing is right."
+
+  [[check.choice]]
+  id = "a"
+  text = "A"
+  feedback = "No."
+
+  [[check.choice]]
+  id = "b"
+  text = "B"
+""",
+    )
+    joined = "\n".join(found)
+    assert 'check id "q-single" is already the id of an item (line 2)' in joined
+    assert 'type of check "story" must be "single" or "multiple", not \'scenario\'' in joined
+    assert 'choice "b" of check "no-right" is missing "feedback"' in joined
+    assert 'single check "no-right" must have exactly one correct choice, has 0' in joined
+
+
+def test_the_spanish_lesson_must_place_the_same_checks(tmp_path):
+    found = problems_with(
+        tmp_path,
+        spanish=lambda path: path.read_text().replace("\n[[check:who-helps]]\n", "\n"),
+    )
+    assert found == [
+        '01-part-by-part/lesson.es.md: section 4 ("A quién contarle") of lesson.es.md must end '
+        "with [[check:who-helps]], as in the English: use the same [[check:ID]] lines in the "
+        "same sections"
+    ]

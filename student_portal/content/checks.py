@@ -66,7 +66,8 @@ def place_checks(
     problems: list[Problem],
 ) -> tuple[tuple[Section, ...], list[tuple[str, int]]]:
     """The sections with their checks recorded and the `[[check:…]]` lines removed, and the
-    (check id, line) of each check placed; reports every misplaced or unknown check line."""
+    (check id, line) of every `[[check:…]]` found, placed well or not; reports every misplaced
+    or unknown check line."""
     places = _source_places(text, first_line)
     in_html = [
         (index, match.group("id").strip())
@@ -83,9 +84,8 @@ def place_checks(
             "could not find where each [[check:ID]] line ends up; put each one alone on its line, "
             "with a blank line before it, as the last thing in its ## section",
         )
-        return sections, []
+        return sections, [(place.id, place.line) for place in places]
 
-    placed: list[tuple[str, int]] = []
     first_use: dict[str, int] = {}
     by_section: dict[int, tuple[str, int]] = {}
     first_in_section: dict[int, _Place] = {}
@@ -134,7 +134,6 @@ def place_checks(
         else:
             first_use[place.id] = place.line
             by_section[section_index] = (place.id, place.line)
-            placed.append((place.id, place.line))
     updated = tuple(
         dataclasses.replace(
             section,
@@ -143,7 +142,7 @@ def place_checks(
         )
         for index, section in enumerate(sections)
     )
-    return updated, placed
+    return updated, [(place.id, place.line) for place in places]
 
 
 def strip_check_lines(html: str) -> str:

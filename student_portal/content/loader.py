@@ -469,7 +469,7 @@ def _load_lesson(
     if front_matter is None or quiz is None:
         return None
     title = front_matter["title"]
-    sections, placed = place_checks(
+    sections, mentioned = place_checks(
         body_text,
         body_first_line,
         lesson_path,
@@ -477,7 +477,7 @@ def _load_lesson(
         checks,
         problems,
     )
-    used = {check_id for check_id, _line in placed}
+    used = {check_id for check_id, _line in mentioned}
     for check_id, (_check, line) in checks.items():
         if check_id not in used:
             problems.append(

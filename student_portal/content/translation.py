@@ -103,7 +103,7 @@ def _translate(context: _Context) -> Lesson | None:
             )
         )
     title = front.get("title") or english.title
-    translated_sections, _placed = place_checks(
+    translated_sections, _mentioned = place_checks(
         body_text,
         body_first_line,
         lesson_path,
