@@ -479,3 +479,22 @@ def test_the_spanish_lesson_must_place_the_same_checks(tmp_path):
         "with [[check:who-helps]], as in the English: use the same [[check:ID]] lines in the "
         "same sections"
     ]
+
+
+def test_checks_are_left_out_of_the_quiz_version(tmp_path):
+    """Adding or editing a check never restarts a quiz in progress or hides a past attempt."""
+    from student_portal.content import load_catalog
+    from student_portal.content.loader import quiz_version
+
+    quiz = (PLAYER_LESSONS / SLUG / "quiz.toml").read_text()
+    items_only = quiz[: quiz.index("[[check]]")].rstrip("\n") + "\n"
+    loaded = load_catalog(PLAYER_LESSONS).get(SLUG)
+    assert loaded.quiz.version == quiz_version(items_only.encode())
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(PLAYER_LESSONS, folder)
+    quiz_path = folder / SLUG / "quiz.toml"
+    quiz_path.write_text(quiz.replace("They are the problem, not the help.", "Not them."))
+    assert load_catalog(folder).get(SLUG).quiz.version == loaded.quiz.version
+    quiz_path.write_text(quiz.replace("Yes: a trusted adult can help.", "Yes."))
+    assert load_catalog(folder).get(SLUG).quiz.version != loaded.quiz.version

@@ -676,6 +676,33 @@ def quiz_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
 
+_CHECK_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*check[ \t]*(\]\]|\.)")
+_ANY_HEADER = re.compile(r"^[ \t]*\[")
+
+
+def graded_quiz_bytes(content: bytes) -> bytes:
+    """quiz.toml without its `[[check]]` tables: what the quiz version is taken of, so adding
+    or editing a "check yourself" question (never graded) leaves stored attempts and quizzes in
+    progress as they were. A file without checks is returned unchanged."""
+    if b"check" not in content:
+        return content
+    try:
+        lines = content.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return content
+    kept: list[str] = []
+    in_check = False
+    for line in lines:
+        if _ANY_HEADER.match(line):
+            in_check = _CHECK_HEADER.match(line) is not None
+        if not in_check:
+            kept.append(line)
+    if len(kept) == len(lines):
+        return content
+    # Checks written after the last item leave the blank line before them: end as files do.
+    return ("".join(kept).rstrip("\n") + "\n").encode("utf-8")
+
+
 def _load_quiz(
     path: Path,
     known: _KnownContacts | None,
@@ -734,7 +761,11 @@ def _load_quiz(
 
     if len(problems) > problems_before:
         return None
-    return Quiz(version=quiz_version(content), pass_mark=float(pass_mark), items=tuple(items))
+    return Quiz(
+        version=quiz_version(graded_quiz_bytes(content)),
+        pass_mark=float(pass_mark),
+        items=tuple(items),
+    )
 
 
 def _load_checks(

@@ -264,7 +264,8 @@ def _translate_quiz(
     checks = _translate_checks(context.english.checks, data.get("check", {}), toml_map, report)
     if len(context.problems) > before:
         return None, False, ()
-    outdated = data.get("translated_from") != english.version
+    # The hash of the whole English file (the quiz version leaves the checks out).
+    outdated = data.get("translated_from") != source_hash(context.folder / "quiz.toml")
     return dataclasses.replace(english, items=items), outdated, checks
 
 
