@@ -498,3 +498,14 @@ def test_checks_are_left_out_of_the_quiz_version(tmp_path):
     assert load_catalog(folder).get(SLUG).quiz.version == loaded.quiz.version
     quiz_path.write_text(quiz.replace("Yes: a trusted adult can help.", "Yes."))
     assert load_catalog(folder).get(SLUG).quiz.version != loaded.quiz.version
+
+
+def test_the_teacher_s_lesson_preview_lists_the_checks_with_their_answers(client, auth, school):
+    auth.login("teacher-a")
+    page = client.get(f"/teach/lessons/{SLUG}").get_data(as_text=True)
+    checks = page.split('<section id="checks">')[1]
+    assert "Check-yourself questions" in checks
+    assert "At the end of part 2: Noticing signs" in checks
+    assert "At the end of part 4: Who to tell" in checks
+    assert "Right: asking for secrecy is a warning sign." in checks
+    assert "[[check:" not in page
