@@ -17,32 +17,29 @@ from sqlalchemy.exc import IntegrityError
 from .content import Choice, Item, Lesson
 from .database import begin_write
 from .extensions import db
-from .models import CheckUse, Cohort, LessonProgress, Membership, User
-from .progress import complete_lesson
+from .models import CheckUse, Cohort, LessonProgress, Membership, User, utcnow
 
 
 def part_count(lesson: Lesson) -> int:
     return len(lesson.sections)
 
 
-def open_part(user: User, lesson: Lesson, part: int) -> None:
-    """Remember that the student opened `part` (1-based); the last part marks the lesson read.
+def open_part(row: LessonProgress, lesson: Lesson, part: int) -> None:
+    """Remember that the student opened `part` (1-based) of the lesson their progress `row` is
+    about; reaching the last part marks the lesson read (keeping the first time it was).
 
-    One UPDATE that only writes when the part changed, so reloading a part writes nothing.
+    Reopening the part they were on writes nothing; otherwise one UPDATE.
     """
+    last = part == part_count(lesson)
+    if row.part == part and (not last or row.completed_at is not None):
+        return
+    values: dict = {"part": part}
+    if last:
+        values["completed_at"] = func.coalesce(LessonProgress.completed_at, utcnow())
+    row_id = row.id
     begin_write()
-    db.session.execute(
-        update(LessonProgress)
-        .where(
-            LessonProgress.user_id == user.id,
-            LessonProgress.lesson_slug == lesson.slug,
-            LessonProgress.part != part,
-        )
-        .values(part=part)
-    )
+    db.session.execute(update(LessonProgress).where(LessonProgress.id == row_id).values(**values))
     db.session.commit()
-    if part == part_count(lesson):
-        complete_lesson(user, lesson.slug)
 
 
 @dataclass(frozen=True)

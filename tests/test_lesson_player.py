@@ -509,3 +509,20 @@ def test_the_teacher_s_lesson_preview_lists_the_checks_with_their_answers(client
     assert "At the end of part 4: Who to tell" in checks
     assert "Right: asking for secrecy is a warning sign." in checks
     assert "[[check:" not in page
+
+
+def test_moving_to_a_part_writes_one_row_and_reloading_it_writes_nothing(app, client, auth, school):
+    from student_portal.database import data_queries, recorded_statements
+
+    started(client, auth)
+
+    def writes(url):
+        with app.app_context(), recorded_statements(db.engine) as statements:
+            assert client.get(url).status_code == 200
+        return [s.split()[0] for s in data_queries(statements) if not s.startswith("SELECT")]
+
+    assert writes(f"{PART}/2") == ["UPDATE"]
+    assert writes(f"{PART}/2") == []  # a reload, or the script's fragment of the same part
+    assert writes(f"{PART}/4") == ["UPDATE"]  # the last part: position and "read" at once
+    assert progress_of(app, school["student"]).completed_at is not None
+    assert writes(f"{PART}/4") == []

@@ -110,8 +110,8 @@ def part(slug: str, number: int):
             return render_template(
                 "learn/content_note.html", lesson=lesson, form=ActionForm(), to_parts=True
             )
-        start_lesson(current_user, slug)
-    open_part(current_user, lesson, number)
+        row = start_lesson(current_user, slug)
+    open_part(row, lesson, number)
     return _part_page(lesson, number)
 
 
