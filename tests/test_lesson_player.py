@@ -526,3 +526,28 @@ def test_moving_to_a_part_writes_one_row_and_reloading_it_writes_nothing(app, cl
     assert writes(f"{PART}/4") == ["UPDATE"]  # the last part: position and "read" at once
     assert progress_of(app, school["student"]).completed_at is not None
     assert writes(f"{PART}/4") == []
+
+
+def test_a_check_that_gives_a_quiz_answer_away_is_a_warning(tmp_path):
+    from student_portal.content import load_catalog
+    from student_portal.content.lint import check_warnings
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(PLAYER_LESSONS, folder)
+    assert check_warnings(load_catalog(folder).get(SLUG), folder / SLUG) == []
+    quiz_path = folder / SLUG / "quiz.toml"
+    quiz_path.write_text(
+        quiz_path.read_text()
+        .replace("Who could you talk to? Choose all that apply.", "Who should you tell?")
+        .replace('text = "A parent or carer"', 'text = "A trusted adult"')
+    )
+    warnings = [
+        str(w).split("quiz.toml:")[1]
+        for w in check_warnings(load_catalog(folder).get(SLUG), folder / SLUG)
+    ]
+    assert warnings == [
+        '33: check "who-helps" asks the same question as quiz item "q-single"; ask about the idea '
+        "in other words, so the check doesn't give the answer away",
+        '33: right choice "parent" of check "who-helps" is word for word a right answer of quiz '
+        'item "q-single"; word it differently',
+    ]
