@@ -53,6 +53,10 @@ def random_responses(quiz: Quiz, rng: random.Random, skill: float) -> dict[str, 
             right = [c for c in item.choices if c.correct]
             pool = right if rng.random() < skill else item.choices
             responses[item.id] = [rng.choice(pool).id]
+        elif item.type == "spot":  # each message judged right with probability `skill`
+            responses[item.id] = [
+                c.id for c in item.choices if (rng.random() < skill) == c.correct
+            ]
         elif item.type == "multiple":
             if rng.random() < skill:
                 responses[item.id] = [c.id for c in item.choices if c.correct]

@@ -417,6 +417,10 @@ def _demo_responses(quiz: Quiz, safe: bool) -> dict[str, list[str]]:
             responses[item.id] = right[:1] if wrong_here and len(right) > 1 else right
             if wrong_here and len(right) == 1:
                 responses[item.id] = [c.id for c in item.choices]
+        elif item.type == "spot":  # one sign missed and one other message marked, when wrong
+            signs = [c.id for c in item.choices if c.correct]
+            others = [c.id for c in item.choices if not c.correct]
+            responses[item.id] = signs[:-1] + others[:1] if wrong_here else signs
         else:
             path: list[str] = []
             _, step = walk_scenario(item, path)

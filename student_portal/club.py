@@ -234,7 +234,8 @@ class PollQuestion:
 
     @property
     def multiple(self) -> bool:
-        return self.item.type == "multiple"
+        """More than one choice may be picked: a multiple item, or a spot item's chat lines."""
+        return self.item.type in ("multiple", "spot")
 
     def is_good(self, choice: Choice) -> bool:
         return choice.safe if self.step else choice.correct
@@ -433,6 +434,11 @@ class Tally:
     @property
     def shown(self) -> int:
         return self.respondents if self.counted is None else self.counted
+
+    @property
+    def by_choice(self) -> dict[str, int]:
+        """The counts by choice id (a spot item's chat shows one per message)."""
+        return {choice.id: count for choice, count in self.counts}
 
 
 def tally(session: ClubSession, question: PollQuestion) -> Tally:

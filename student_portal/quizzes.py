@@ -124,7 +124,8 @@ class Question:
 
     @property
     def multiple(self) -> bool:
-        return self.item.type == "multiple"
+        """More than one choice may be picked: a multiple item, or a spot item's chat lines."""
+        return self.item.type in ("multiple", "spot")
 
 
 def current_question(quiz: Quiz, answers: Mapping[str, Sequence[str]], key: str) -> Question | None:

@@ -426,6 +426,33 @@ class ItemAnalysis:
         return _percent(self.full_marks, self.answered) if self.answered else None
 
     @property
+    def spot_lines(self) -> list[tuple[Choice, int, int | None, str]]:
+        """A spot item's messages: (line, marked by, missed by (signs only), reading)."""
+        rows = []
+        for line, count in self.choice_counts:
+            missed = self.answered - count if line.correct else None
+            if self.answered < MIN_ANSWERS_FOR_STATISTICS:
+                reading = _("Too few answers yet.")
+            elif line.correct:
+                share = missed / self.answered
+                if share >= 0.3:
+                    reading = _("Many missed this sign: go over why it is one.")
+                elif missed:
+                    reading = _("Most spotted this sign.")
+                else:
+                    reading = _("Everyone spotted this sign.")
+            else:
+                share = count / self.answered
+                if share >= 0.3:
+                    reading = _("Many marked this, but it is not a sign: talk it through.")
+                elif count:
+                    reading = _("A few marked this: it draws students who aren't sure.")
+                else:
+                    reading = _("No one marked this.")
+            rows.append((line, count, missed, reading))
+        return rows
+
+    @property
     def wrong_options(self) -> list[tuple[Choice, int, str]]:
         """Each wrong option of a one- or many-answer item: how many chose it, in plain words."""
         if not self.answered:

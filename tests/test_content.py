@@ -621,7 +621,7 @@ CASES = [
         "unknown-item-type",
         Q1,
         (('type = "multiple"', 'type = "checkbox"'),),
-        'type of item "q-multi" must be "single", "multiple" or "scenario"',
+        'type of item "q-multi" must be "single", "multiple", "scenario" or "spot"',
         'type = "checkbox"',
     ),
     Case(

@@ -254,3 +254,78 @@ def test_no_english_is_left_on_any_page(make_app, school_in, pseudo_translations
         if left:
             leftovers[url] = left
     assert not leftovers, "\n".join(f"{url}: {texts}" for url, texts in leftovers.items())
+
+
+def _spot_pages(app, school) -> list[tuple[object, str]]:
+    """The spot-the-signs pages (fixture lesson): a question, its result, a club poll, the
+    teacher's analysis; as (signed-in client, url)."""
+    from tests.helpers import quiz_fields
+    from tests.test_club import ADULT_IN_THE_ROOM
+
+    lesson = "01-chat-signs"
+
+    def client_as(username):
+        client = app.test_client()
+        client.post("/sign-in", data={"username": username, "password": PASSWORD})
+        client.post("/language", data={"language": "es", "next": "/"})
+        return client
+
+    student, leader, teacher = (client_as(n) for n in ("student-one", "leader-one", "teacher-a"))
+    pages = [(student, f"/learn/{lesson}/quiz")]
+    quiz = student.get(f"/learn/{lesson}/quiz").get_data(as_text=True)
+    student.post(f"/learn/{lesson}/quiz", data={**quiz_fields(quiz), "answer": ["gg", "app"]})
+    quiz = student.get(f"/learn/{lesson}/quiz").get_data(as_text=True)
+    done = student.post(f"/learn/{lesson}/quiz", data={**quiz_fields(quiz), "answer": "adult"})
+    pages.append((student, done.headers["Location"]))  # the result, with every message's verdict
+
+    run = leader.post(
+        f"/lead/cohorts/{school['cohort']}", data={"lesson": lesson, **ADULT_IN_THE_ROOM}
+    ).headers["Location"]
+    session_id = run.rstrip("/").rsplit("/", 1)[1]
+    leader.post(f"{run}/step/1")
+    leader.post(f"{run}/poll", data={"question": "spot-jay"})
+    student.post(f"/learn/sessions/{session_id}/join")
+    pages += [(student, f"/learn/sessions/{session_id}"), (leader, f"{run}/project")]
+    for username in ("student-one", "student-two", "student-three"):
+        voter = client_as(username)
+        voter.post(f"/learn/sessions/{session_id}/join")
+        number = re.search(
+            r'name="poll" value="(\d+)"',
+            voter.get(f"/learn/sessions/{session_id}").get_data(as_text=True),
+        )[1]
+        voter.post(
+            f"/learn/sessions/{session_id}/poll", data={"choice": ["app", "gg"], "poll": number}
+        )
+    pages.append((leader, f"{run}/poll-panel"))  # counts per message
+    leader.post(f"{run}/poll/reveal")
+    pages += [(leader, f"{run}/project"), (student, f"/learn/sessions/{session_id}")]
+    pages += [
+        (teacher, f"/teach/cohorts/{school['cohort']}/lessons/{lesson}"),
+        (teacher, f"/teach/lessons/{lesson}"),
+        (teacher, f"/teach/cohorts/{school['cohort']}/students/{school['student']}"),
+        (student, f"/learn/{lesson}"),
+    ]
+    return pages
+
+
+def test_no_english_is_left_on_the_spot_the_signs_pages(make_app, school_in, pseudo_translations):
+    from student_portal.extensions import db
+    from student_portal.models import Cohort
+    from tests.factories import make_student
+    from tests.test_spot_the_signs import SPOT
+
+    app = make_app(TRANSLATIONS_DIR=str(pseudo_translations), LESSONS_DIR=str(SPOT))
+    school = school_in(app)
+    with app.app_context():
+        make_student(db.session.get(Cohort, school["cohort"]), "student-three")
+    allowed = {"student-one", "student-two", "leader-one", "teacher-a", "Period 3", "Ms Test"}
+    leftovers = {}
+    for client, url in _spot_pages(app, school):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, (url, response.status_code)
+        page = response.get_data(as_text=True)
+        assert "Jay" in page, url  # the page shows the chat
+        left = english_left(page, allowed)
+        if left:
+            leftovers[url] = left
+    assert not leftovers, "\n".join(f"{url}: {texts}" for url, texts in leftovers.items())

@@ -2,7 +2,9 @@
 
 Scoring: a single item earns its points when the one chosen choice is correct; a multiple item
 only when the chosen set is exactly the correct set (all or nothing); a scenario earns its points
-(the decisions on its shortest safe route) minus one per unsafe choice made, never below 0.
+(the decisions on its shortest safe route) minus one per unsafe choice made, never below 0; a
+spot item earns (signs marked - other lines marked), never below 0, divided by the number of
+signs, times its points, rounded down to a whole point (`spot_score`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from math import floor
 from typing import Any
 
 from .model import Choice, Item, Quiz, Step
@@ -128,8 +131,19 @@ def _grade_item(item: Item, choice_ids: list[str]) -> ItemResult:
     chosen_ids = set(choice_ids)
     chosen = tuple(choice for choice in item.choices if choice.id in chosen_ids)
     correct_ids = {choice.id for choice in item.choices if choice.correct}
-    score = item.points if chosen_ids == correct_ids else 0
+    if item.type == "spot":
+        score = spot_score(item, chosen)
+    else:
+        score = item.points if chosen_ids == correct_ids else 0
     return ItemResult(item=item, score=score, points=item.points, chosen=chosen)
+
+
+def spot_score(item: Item, marked: Sequence[Choice]) -> int:
+    """(right marks - wrong marks), floored at 0, / signs, * points, rounded down: full marks
+    need every sign and no wrong mark, and a wrong mark costs as much as a missed sign."""
+    right = sum(1 for line in marked if line.correct)
+    wrong = len(marked) - right
+    return floor(Fraction(max(0, right - wrong) * item.points, item.signs))
 
 
 def grade(quiz: Quiz, responses: Mapping[str, Sequence[str]]) -> GradeResult:

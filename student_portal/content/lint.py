@@ -49,6 +49,8 @@ def _questions(item: Item) -> Iterable[tuple[Sequence[Choice], tuple[str | int, 
     if item.type == "scenario":
         for index, step in enumerate(item.steps):
             yield step.choices, ("step", index), f'step "{step.id}" of item "{item.id}"'
+    elif item.type == "spot":
+        return  # chat lines are messages, not options written to be compared by length
     else:
         yield item.choices, (), f'item "{item.id}"'
 

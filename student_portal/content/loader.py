@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import render
+from .chat import find_chats
 from .checks import place_checks, strip_check_lines
 from .model import Catalog, Choice, ContentError, Item, Lesson, Problem, Quiz, Resource, Step
 from .tomlmap import TomlMap, TomlTable
@@ -28,7 +29,9 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_ID_LENGTH = 64  # ids end up in database columns (lesson slug, item, step and choice ids)
 GRADES = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 LESSON_FILES = ("lesson.md", "guide.md", "quiz.toml")
-ITEM_TYPES = ("single", "multiple", "scenario")
+ITEM_TYPES = ("single", "multiple", "scenario", "spot")
+SPOT_LINES = (4, 8)  # a spot item's chat has 4 to 8 lines
+MIN_SPOT_SIGNS = 2  # at least this many signs, and this many lines that are not
 CHECK_TYPES = ("single", "multiple")  # a "check yourself" question is never a scenario
 DEFAULT_PASS_MARK = 0.8
 
@@ -554,6 +557,9 @@ def _render_body(
             )
         )
 
+    _, chat_problems = find_chats(text)
+    for line, message in chat_problems:
+        problems.append(Problem(path, line + first_line - 1, message))
     return render.render_document(text, resources or {}, unknown, misplaced, language)
 
 
@@ -648,6 +654,23 @@ ITEM_FIELDS = {
     },
 }
 ITEM_FIELDS["multiple"] = ITEM_FIELDS["single"]
+ITEM_FIELDS["spot"] = {
+    "id": _Field("text", required=True),
+    "type": _Field("text", required=True),
+    "prompt": _Field("text", required=True),
+    "them": _Field("text", required=True),
+    "points": _Field("int"),
+    "objective": _Field("int"),
+    "line": _Field("tables", required=True),
+}
+LINE_FIELDS = {
+    "id": _Field("text", required=True),
+    "speaker": _Field("text", required=True),
+    "text": _Field("text", required=True),
+    "feedback": _Field("text", required=True),
+    "sign": _Field("bool"),
+}
+SPEAKERS = ("them", "me")
 CHOICE_FIELDS = {
     "id": _Field("text", required=True),
     "text": _Field("text", required=True),
@@ -815,7 +838,8 @@ def _load_item(
         else:
             report(
                 table.key_line("type"),
-                f'type of {where} must be "single", "multiple" or "scenario", not {item_type!r}',
+                f'type of {where} must be "single", "multiple", "scenario" or "spot", '
+                f"not {item_type!r}",
             )
         _check_id(raw, table, report)
         return None
@@ -850,7 +874,10 @@ def _load_item(
             objective=raw.get("objective"),
         )
 
-    choices = _load_choices(raw, index, where, item_type, toml_map, report, kind)
+    if item_type == "spot":
+        choices = _load_lines(raw, index, where, toml_map, report)
+    else:
+        choices = _load_choices(raw, index, where, item_type, toml_map, report, kind)
     if not fine or choices is None:
         return None
     return Item(
@@ -860,7 +887,69 @@ def _load_item(
         points=points,
         choices=choices,
         objective=raw.get("objective"),
+        them=raw.get("them", "").strip() if item_type == "spot" else "",
     )
+
+
+def _load_lines(
+    raw: dict[str, Any], item_index: int, where: str, toml_map: TomlMap, report: Report
+) -> tuple[Choice, ...] | None:
+    """The chat lines of a spot item as its choices (fixed in place), or None after reporting."""
+    raw_lines = raw.get("line")
+    if not isinstance(raw_lines, list) or not all(isinstance(c, dict) for c in raw_lines):
+        return None  # reported by the field check
+    table = toml_map.table("item", item_index)
+    fine = True
+    fewest, most = SPOT_LINES
+    if not fewest <= len(raw_lines) <= most:
+        report(
+            table.line,
+            f"spot {where} needs {fewest} to {most} [[item.line]] messages, has {len(raw_lines)}",
+        )
+        fine = False
+    id_lines: dict[str, int | None] = {}
+    lines: list[Choice] = []
+    for index, raw_line in enumerate(raw_lines):
+        line_table = toml_map.table("item", item_index, "line", index)
+        line_where = f"{_label('line', raw_line, index)} of {where}"
+        fine = _check_fields(raw_line, LINE_FIELDS, line_where, line_table, report) and fine
+        fine = _check_id(raw_line, line_table, report) and fine
+        fine = _unique_id(id_lines, raw_line, line_table, "line", report, where) and fine
+        speaker = raw_line.get("speaker")
+        if isinstance(speaker, str) and speaker.strip() and speaker not in SPEAKERS:
+            report(
+                line_table.key_line("speaker"),
+                f'speaker of {line_where} must be "them" or "me", not "{speaker}" '
+                '(the other person\'s name goes in the item\'s them = "...")',
+            )
+            fine = False
+        if fine:
+            lines.append(
+                Choice(
+                    id=raw_line["id"],
+                    text=render.render_inline(raw_line["text"]),
+                    feedback=render.render_inline(raw_line["feedback"]),
+                    correct=raw_line.get("sign", False),
+                    fixed=True,  # a chat keeps its order
+                    speaker=speaker,
+                )
+            )
+    signs = sum(1 for line in raw_lines if line.get("sign") is True)
+    if signs < MIN_SPOT_SIGNS:
+        report(
+            table.line,
+            f"spot {where} has {signs} warning sign(s); mark at least {MIN_SPOT_SIGNS} lines "
+            "with sign = true",
+        )
+        fine = False
+    if len(raw_lines) - signs < MIN_SPOT_SIGNS:
+        report(
+            table.line,
+            f"spot {where} has {len(raw_lines) - signs} line(s) that are not signs; it needs at "
+            f"least {MIN_SPOT_SIGNS}, so marking everything can't earn full marks",
+        )
+        fine = False
+    return tuple(lines) if fine else None
 
 
 def _load_choices(

@@ -67,6 +67,7 @@ class Choice:
     safe: bool = False  # scenario steps
     next: str | None = None  # scenario: id of the next step; None means the story ends here
     fixed: bool = False  # keeps its authored place when the choices are shuffled ("None of these")
+    speaker: str = ""  # spot items: "them" or "me" (a line of the chat; `correct` = a sign)
 
     @property
     def right(self) -> bool:
@@ -88,7 +89,11 @@ class Step:
 
 @dataclass(frozen=True)
 class Item:
-    """One quiz item: `single`, `multiple` or `scenario`."""
+    """One quiz item: `single`, `multiple`, `scenario` or `spot`.
+
+    A spot item is a chat whose lines are its choices, in the chat's order (never shuffled):
+    `correct` marks a warning sign, and the student marks every line that is one.
+    """
 
     id: str
     type: str
@@ -98,6 +103,12 @@ class Item:
     steps: tuple[Step, ...] = ()  # scenario; steps[0] is where the story starts
     objective: int | None = None  # 1-based index into the lesson's objectives
     untranslated: bool = False  # shown in English inside a translated lesson
+    them: str = ""  # spot: the other person's display name
+
+    @property
+    def signs(self) -> int:
+        """Spot: how many lines are warning signs."""
+        return sum(1 for choice in self.choices if choice.correct)
 
     @property
     def start(self) -> Step:

@@ -18,13 +18,14 @@ import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
 
+from .chat import ChatExtension
 from .model import Resource, Section
 
 ALLOWED_TAGS = frozenset(
     {
         "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "blockquote",
         "table", "thead", "tbody", "tr", "th", "td", "div", "span", "code", "pre",
-        "br", "hr", "abbr",
+        "br", "hr", "abbr", "figure", "figcaption",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
@@ -34,7 +35,9 @@ ALLOWED_ATTRIBUTES = {
     "h4": {"id"},
     "a": {"href"},
     "abbr": {"title"},
-    "span": {"lang"},  # an English name inside another language's text (1-800-THE-LOST)
+    # lang: an English name inside another language's text (1-800-THE-LOST); aria-hidden: a
+    # chat speaker's visible name, announced by the hidden "Jay said:" instead.
+    "span": {"lang", "aria-hidden"},
 }
 # Callout types Python-Markdown's admonition extension turns into classes. Other words after
 # `!!!` are dropped, so authors cannot reach arbitrary page CSS.
@@ -46,10 +49,20 @@ RESOURCE_CARD_CLASSES = frozenset(
     {"resource-card", "resource-name", "resource-purpose", "resource-contact", "resource-hours",
      "resource-languages", "resource-note"}
 )  # fmt: skip
+CHAT_CLASSES = {
+    "figure": {"chat"},
+    "figcaption": {"chat-title"},
+    "ol": {"chat-messages"},
+    "li": {"chat-message", "chat-me", "chat-them", "chat-other"},
+    "p": {"chat-bubble", "chat-note"},
+    "span": {"chat-speaker", "chat-text", "visually-hidden"},
+    "strong": {"chat-note-label"},
+}
 ALLOWED_CLASSES = {
     "div": {"admonition", "resource-card", *ADMONITION_TYPES},
-    "p": {"admonition-title", *RESOURCE_CARD_CLASSES},
-    "span": set(RESOURCE_CARD_CLASSES),
+    "p": {"admonition-title", *RESOURCE_CARD_CLASSES, *CHAT_CLASSES["p"]},
+    "span": {*RESOURCE_CARD_CLASSES, *CHAT_CLASSES["span"]},
+    **{tag: names for tag, names in CHAT_CLASSES.items() if tag not in ("p", "span")},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
 
@@ -87,18 +100,20 @@ class _PortalMarkdown(markdown.Extension):
         md.treeprocessors.register(_ClampHeadings(md), "clamp_headings", 6)
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(language: str = "en") -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["tables", "admonition", "toc", "sane_lists", _PortalMarkdown()],
+        extensions=[
+            "tables", "admonition", "toc", "sane_lists", _PortalMarkdown(), ChatExtension(language)
+        ],
         # marker="" turns off `[TOC]`; no permalinks.
         extension_configs={"toc": {"marker": "", "permalink": False}},
         output_format="html",
     )
 
 
-def markdown_to_html(text: str) -> str:
-    """Render Markdown and sanitize it."""
-    return sanitize(_markdown().convert(text))
+def markdown_to_html(text: str, language: str = "en") -> str:
+    """Render Markdown (with chat blocks, their labels in `language`) and sanitize it."""
+    return sanitize(_markdown(language).convert(text))
 
 
 def render_block(text: str) -> str:
@@ -234,7 +249,7 @@ def render_document(
             continue
         lines[index] = f"{match.group('indent')}{token}x{len(cards)}x"
         cards.append(resource_card(resource, language))
-    rendered = markdown_to_html("\n".join(lines))
+    rendered = markdown_to_html("\n".join(lines), language)
     if not cards:
         return rendered
 

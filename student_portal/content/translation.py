@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import render
+from .chat import find_chats
 from .checks import place_checks, strip_check_lines
 from .model import Choice, Item, Lesson, Problem, Quiz, Resource, Section, Step
 from .tomlmap import DottedLines, TomlMap
@@ -87,6 +88,11 @@ def _translate(context: _Context) -> Lesson | None:
     for path, text in ((lesson_path, body_text), (guide_path, guide_text)):
         if context.check_contacts is not None:
             context.check_contacts(text, path, context.problems)
+    for path, text, english_name in (
+        (lesson_path, body_text, "lesson.md"),
+        (guide_path, guide_text, "guide.md"),
+    ):
+        _check_chats(context, path, text, folder / english_name)
     if front["translated_from"] != source_hash(folder / "lesson.md"):
         outdated.append(lesson_path.name)
     if guide_front["translated_from"] != source_hash(folder / "guide.md"):
@@ -138,6 +144,49 @@ def _translate(context: _Context) -> Lesson | None:
         language=context.language,
         outdated=tuple(outdated),
     )
+
+
+def _check_chats(context: _Context, path: Path, text: str, english_path: Path) -> None:
+    """A translated file's chats must match the English ones: as many chats, each with the same
+    lines (messages and notes, whose side) in the same order."""
+    from .loader import _read_text
+
+    english_text = _read_text(english_path, [])
+    if english_text is None:
+        return
+    english, _ = find_chats(english_text)
+    mine, _ = find_chats(text)
+    if len(mine) != len(english):
+        context.problems.append(
+            Problem(
+                path,
+                mine[len(english)].line + _body_offset(path) if len(mine) > len(english) else None,
+                f"{path.name} has {len(mine)} chat(s) but {english_path.name} has "
+                f"{len(english)}: translate each chat, in the same place",
+            )
+        )
+        return
+    for chat, theirs in zip(mine, english, strict=True):
+        if chat.shape != theirs.shape:
+            context.problems.append(
+                Problem(
+                    path,
+                    chat.line + _body_offset(path),
+                    f'the chat "{chat.title}" has {len(chat.shape)} lines but the one at its '
+                    f"place in {english_path.name} (line {theirs.line}) has {len(theirs.shape)}"
+                    if len(chat.shape) != len(theirs.shape)
+                    else f'the chat "{chat.title}" does not follow the English one (line '
+                    f"{theirs.line} of {english_path.name}) line by line: keep each me, other "
+                    "speaker and note line in the same order",
+                )
+            )
+
+
+def _body_offset(path: Path) -> int:
+    """Lines before a Markdown body (its front matter): find_chats counts from the body."""
+    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "+++"), None)
+    return closing + 1 if lines and lines[0].strip() == "+++" and closing is not None else 0
 
 
 def _read_markdown(
@@ -281,23 +330,26 @@ def _translate_checks(
         if check_id not in known:
             report(toml_map.line("check", check_id), f'check "{check_id}" is not in quiz.toml')
     return tuple(
-        _translate_item(check, texts.get(check.id), toml_map, report, kind="check")
+        _translate_item(check, texts.get(check.id), toml_map, report, table="check")
         for check in checks
     )
 
 
 def _translate_item(
-    item: Item, texts: Any, toml_map: DottedLines, report, kind: str = "item"
+    item: Item, texts: Any, toml_map: DottedLines, report, table: str = "item"
 ) -> Item:
     """The item (or check) in the translation's words, or the English one marked untranslated."""
     if not isinstance(texts, dict):
         return dataclasses.replace(item, untranslated=True)
-    allowed = {"prompt", "choice"} if item.type != "scenario" else {"prompt", "step"}
+    allowed = {
+        "scenario": {"prompt", "step"},
+        "spot": {"prompt", "them", "line"},
+    }.get(item.type, {"prompt", "choice"})
     for key in texts:
         if key not in allowed:
             report(
-                toml_map.line(kind, item.id, key),
-                f'unknown key "{key}" in [{kind}.{item.id}] '
+                toml_map.line(table, item.id, key),
+                f'unknown key "{key}" in [{table}.{item.id}] '
                 f"(allowed: {', '.join(sorted(allowed))})",
             )
     prompt = texts.get("prompt")
@@ -319,12 +371,19 @@ def _translate_item(
         if not isinstance(prompt, str):
             return dataclasses.replace(item, untranslated=True)
         return dataclasses.replace(item, prompt=render.render_block(prompt), steps=tuple(steps))
+    kind = "line" if item.type == "spot" else "choice"
     choices = _translate_choices(
-        item.choices, texts.get("choice", {}), toml_map, report, (kind, item.id)
+        item.choices, texts.get(kind, {}), toml_map, report, (table, item.id), kind
     )
     if choices is None or not isinstance(prompt, str):
         return dataclasses.replace(item, untranslated=True)
-    return dataclasses.replace(item, prompt=render.render_block(prompt), choices=choices)
+    translated = dataclasses.replace(item, prompt=render.render_block(prompt), choices=choices)
+    if item.type == "spot":
+        them = texts.get("them")
+        if not isinstance(them, str) or not them.strip():
+            return dataclasses.replace(item, untranslated=True)
+        translated = dataclasses.replace(translated, them=them.strip())
+    return translated
 
 
 def _translate_step(
@@ -341,17 +400,23 @@ def _translate_step(
 
 
 def _translate_choices(
-    choices: tuple[Choice, ...], texts: Any, toml_map: DottedLines, report, where: tuple[str, ...]
+    choices: tuple[Choice, ...],
+    texts: Any,
+    toml_map: DottedLines,
+    report,
+    where: tuple[str, ...],
+    kind: str = "choice",
 ) -> tuple[Choice, ...] | None:
-    """The choices with translated text and feedback; None if any is missing."""
+    """The choices (or a spot item's lines) with translated text and feedback; None if any is
+    missing."""
     if not isinstance(texts, dict):
         return None
     known = {choice.id for choice in choices}
     for choice_id in texts:
         if choice_id not in known:
             report(
-                toml_map.line(*where, "choice", choice_id),
-                f'choice "{choice_id}" is not a choice of {".".join(where)} in quiz.toml',
+                toml_map.line(*where, kind, choice_id),
+                f'{kind} "{choice_id}" is not a {kind} of {".".join(where)} in quiz.toml',
             )
     translated = []
     for choice in choices:

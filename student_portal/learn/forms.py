@@ -29,9 +29,21 @@ class MultipleAnswerForm(PortalForm):
     )
 
 
+class SpotAnswerForm(MultipleAnswerForm):
+    answer = SelectMultipleField(
+        _l("The messages you mark"),
+        validators=[InputRequired(_l("Mark at least one message to go on."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
 def answer_form(question):
     """The form for a question, its choices in the attempt's order (labels are sanitized HTML)."""
-    form = MultipleAnswerForm() if question.multiple else SingleAnswerForm()
+    if question.item.type == "spot":
+        form = SpotAnswerForm()
+    else:
+        form = MultipleAnswerForm() if question.multiple else SingleAnswerForm()
     form.answer.choices = [
         SelectChoice(choice.id, Markup(choice.text)) for choice in question.choices
     ]
