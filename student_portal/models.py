@@ -117,6 +117,24 @@ class LessonProgress(db.Model):
     lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # The part (1-based `##` section) the student last opened in the lesson player.
+    part: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+
+class CheckUse(db.Model):
+    """That a student answered a lesson's "check yourself" question: never what they chose.
+
+    Answers to checks are not attempts and are not stored; teachers see only how many students
+    used them.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "lesson_slug", "check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX))
+    check_id: Mapped[str] = mapped_column(String(ITEM_ID_MAX))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuizAttempt(db.Model):

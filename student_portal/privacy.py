@@ -53,6 +53,7 @@ STAFF = "staff"  # only staff are referred to here; a student found here stops t
 REFERENCES = {
     "membership.user_id": OWNED,
     "lesson_progress.user_id": OWNED,
+    "check_use.user_id": OWNED,
     "quiz_attempt.user_id": OWNED,
     "quiz_draft.user_id": OWNED,
     "help_request.student_id": OWNED,

@@ -55,6 +55,7 @@ class LessonStatus:
     completed_at: datetime | None = None
     attempts: int = 0
     best_percent: int | None = None  # the best attempt's score, as a whole percentage
+    part: int = 1  # the part of the lesson player last opened
 
 
 def progress_row(user: User, slug: str) -> LessonProgress | None:
@@ -158,6 +159,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 completed_at=row.completed_at if row else None,
                 attempts=count,
                 best_percent=best_percent,
+                part=row.part if row else 1,
             )
         )
     return statuses

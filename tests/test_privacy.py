@@ -17,6 +17,7 @@ from student_portal.models import (
     ADMIN,
     LEADER,
     Attendance,
+    CheckUse,
     ClubSession,
     Cohort,
     HelpRequest,
@@ -81,6 +82,7 @@ def give_a_full_history(student_name: str = "student-one") -> User:
             answers={},
         )
     )
+    db.session.add(CheckUse(user_id=student.id, lesson_slug=LESSON, check_id="a-check"))
     db.session.commit()
     send_request(student, cohort, "I want to talk about something", "in-person")
     attended = start_session(cohort, db.session.get(User, cohort.owner_id), lesson)

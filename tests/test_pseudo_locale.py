@@ -189,6 +189,9 @@ def _pages_for(client, role: str, school: dict) -> list[str]:
             "/learn/healthy-relationships",
             "/learn/healthy-relationships/quiz",
             "/learn/grooming-signs",
+            "/learn/grooming-signs/part/1",  # the lesson player, part by part
+            "/learn/grooming-signs/part/2",
+            "/learn/healthy-relationships/part/1",  # its content note, from the player
             taken.headers["Location"],  # the quiz result
             "/help/talk",
             "/join",

@@ -38,6 +38,7 @@ def catalog_warnings(catalog: Catalog, root: Path, today: date | None = None) ->
         warnings += quiz_warnings(lesson, root / lesson.slug)
         warnings += objective_warnings(lesson, root / lesson.slug)
         warnings += translation_warnings(lesson, root / lesson.slug)
+        warnings += check_warnings(lesson, root / lesson.slug)
     warnings += resource_warnings(catalog, root / "resources.toml", today or date.today())
     warnings += catalog.families.warnings  # missing or outdated family pages
     warnings.sort(key=lambda problem: (problem.path.parts, problem.line or 0))
@@ -209,3 +210,49 @@ def translation_warnings(lesson: Lesson, folder: Path) -> list[Problem]:
 def needing_check(catalog: Catalog) -> list[str]:
     """Ids of resources flagged for a person to confirm at the source."""
     return [resource.id for resource in catalog.resources.values() if resource.needs_check]
+
+
+def _words(html: str) -> str:
+    return " ".join(re.findall(r"\w+", plain(html).lower()))
+
+
+def check_warnings(lesson: Lesson, folder: Path) -> list[Problem]:
+    """A "check yourself" question that gives a quiz answer away word for word: the same prompt
+    as a quiz question, or the same text as one of its right answers."""
+    path = folder / "quiz.toml"
+    if not lesson.checks:
+        return []
+    toml_map = TomlMap(path.read_text(encoding="utf-8-sig"))
+    prompts = {_words(item.prompt): item.id for item in lesson.quiz.items}
+    right_answers = {
+        _words(choice.text): item.id
+        for item in lesson.quiz.items
+        for choices, _sub_path, _where in _questions(item)
+        for choice in choices
+        if choice.right
+    }
+    warnings: list[Problem] = []
+    for index, check in enumerate(lesson.checks):
+        line = toml_map.table("check", index).line
+        same_prompt = prompts.get(_words(check.prompt))
+        if same_prompt:
+            warnings.append(
+                Problem(
+                    path,
+                    line,
+                    f'check "{check.id}" asks the same question as quiz item "{same_prompt}"; '
+                    "ask about the idea in other words, so the check doesn't give the answer away",
+                )
+            )
+        for choice in check.choices:
+            same_answer = right_answers.get(_words(choice.text)) if choice.correct else None
+            if same_answer:
+                warnings.append(
+                    Problem(
+                        path,
+                        line,
+                        f'right choice "{choice.id}" of check "{check.id}" is word for word a '
+                        f'right answer of quiz item "{same_answer}"; word it differently',
+                    )
+                )
+    return warnings

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import render
 from .chat import find_chats
+from .checks import place_checks, strip_check_lines
 from .families import FAMILIES_FOLDER, load_families
 from .model import Catalog, Choice, ContentError, Item, Lesson, Problem, Quiz, Resource, Step
 from .tomlmap import TomlMap, TomlTable
@@ -32,6 +33,7 @@ LESSON_FILES = ("lesson.md", "guide.md", "quiz.toml")
 ITEM_TYPES = ("single", "multiple", "scenario", "spot")
 SPOT_LINES = (4, 8)  # a spot item's chat has 4 to 8 lines
 MIN_SPOT_SIGNS = 2  # at least this many signs, and this many lines that are not
+CHECK_TYPES = ("single", "multiple")  # a "check yourself" question is never a scenario
 DEFAULT_PASS_MARK = 0.8
 
 Report = Callable[[int | None, str], None]
@@ -451,10 +453,11 @@ def _load_lesson(
     lesson_path = folder / "lesson.md"
     front_matter: dict[str, Any] | None = None
     body_html = ""
+    body_text, body_first_line = "", 1
     if lesson_path.is_file() and (text := _read_text(lesson_path, problems)) is not None:
         parsed = _parse_lesson_md(text, lesson_path, resources, problems, orders)
         if parsed is not None:
-            front_matter, body_html = parsed
+            front_matter, body_html, body_text, body_first_line = parsed
         if known is not None:
             known.check(text, lesson_path, problems)
 
@@ -467,13 +470,35 @@ def _load_lesson(
 
     quiz_path = folder / "quiz.toml"
     quiz = None
+    checks: dict[str, tuple[Item, int | None]] = {}
     if quiz_path.is_file():
         objective_count = len(front_matter["objectives"]) if front_matter else None
-        quiz = _load_quiz(quiz_path, known, problems, objective_count)
+        quiz = _load_quiz(quiz_path, known, problems, objective_count, checks)
 
-    if len(problems) > problems_before or front_matter is None or quiz is None:
+    if front_matter is None or quiz is None:
         return None
     title = front_matter["title"]
+    sections, mentioned = place_checks(
+        body_text,
+        body_first_line,
+        lesson_path,
+        render.split_sections(body_html, title),
+        checks,
+        problems,
+    )
+    used = {check_id for check_id, _line in mentioned}
+    for check_id, (_check, line) in checks.items():
+        if check_id not in used:
+            problems.append(
+                Problem(
+                    quiz_path,
+                    line,
+                    f'check "{check_id}" is not placed in lesson.md: add a line '
+                    f"[[check:{check_id}]] at the end of a ## section, or remove the check",
+                )
+            )
+    if len(problems) > problems_before:
+        return None
     lesson = Lesson(
         slug=slug,
         title=title,
@@ -484,11 +509,12 @@ def _load_lesson(
         content_note=front_matter.get("content_note"),
         objectives=tuple(front_matter["objectives"]),
         sources=tuple(front_matter["sources"]),
-        html=body_html,
-        sections=render.split_sections(body_html, title),
+        html=strip_check_lines(body_html),
+        sections=sections,
         guide_html=guide_html,
         guide_sections=render.split_sections(guide_html, "Before you start") if guide_html else (),
         quiz=quiz,
+        checks=tuple(check for check, _line in checks.values()),
     )
     lesson.translations.update(
         load_translations(
@@ -550,8 +576,9 @@ def _parse_lesson_md(
     resources: Mapping[str, Resource] | None,
     problems: list[Problem],
     orders: list[_Order],
-) -> tuple[dict[str, Any], str] | None:
-    """(front matter, body HTML), or None when the front matter has problems."""
+) -> tuple[dict[str, Any], str, str, int] | None:
+    """(front matter, body HTML, body Markdown, the body's first line), or None when the front
+    matter has problems."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "+++":
         problems.append(
@@ -566,9 +593,8 @@ def _parse_lesson_md(
         return None
     front_text = "\n".join(lines[1:closing])
     body_first_line = closing + 2
-    body_html = _render_body(
-        "\n".join(lines[closing + 1 :]), body_first_line, path, resources, problems
-    )
+    body_text = "\n".join(lines[closing + 1 :])
+    body_html = _render_body(body_text, body_first_line, path, resources, problems)
 
     data = _parse_toml(front_text, path, problems, first_line=2)
     if data is None:
@@ -607,12 +633,16 @@ def _parse_lesson_md(
                 fine = False
     if not fine:
         return None
-    return data, body_html
+    return data, body_html, body_text, body_first_line
 
 
 # --- quiz.toml ------------------------------------------------------------------------------------
 
-QUIZ_FIELDS = {"pass_mark": _Field("number"), "item": _Field("tables", required=True)}
+QUIZ_FIELDS = {
+    "pass_mark": _Field("number"),
+    "item": _Field("tables", required=True),
+    "check": _Field("tables"),  # ungraded "check yourself" questions placed in lesson.md
+}
 ITEM_FIELDS = {
     "single": {
         "id": _Field("text", required=True),
@@ -676,12 +706,41 @@ def quiz_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
 
+_CHECK_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*check[ \t]*(\]\]|\.)")
+_ANY_HEADER = re.compile(r"^[ \t]*\[")
+
+
+def graded_quiz_bytes(content: bytes) -> bytes:
+    """quiz.toml without its `[[check]]` tables: what the quiz version is taken of, so adding
+    or editing a "check yourself" question (never graded) leaves stored attempts and quizzes in
+    progress as they were. A file without checks is returned unchanged."""
+    if b"check" not in content:
+        return content
+    try:
+        lines = content.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return content
+    kept: list[str] = []
+    in_check = False
+    for line in lines:
+        if _ANY_HEADER.match(line):
+            in_check = _CHECK_HEADER.match(line) is not None
+        if not in_check:
+            kept.append(line)
+    if len(kept) == len(lines):
+        return content
+    # Checks written after the last item leave the blank line before them: end as files do.
+    return ("".join(kept).rstrip("\n") + "\n").encode("utf-8")
+
+
 def _load_quiz(
     path: Path,
     known: _KnownContacts | None,
     problems: list[Problem],
     objective_count: int | None = None,
+    checks: dict[str, tuple[Item, int | None]] | None = None,
 ) -> Quiz | None:
+    """The quiz; its "check yourself" questions go into `checks` (id -> (check, line))."""
     problems_before = len(problems)
     content = path.read_bytes()
     text = _read_text(path, problems)
@@ -728,15 +787,57 @@ def _load_quiz(
                 )
             if item is not None:
                 items.append(item)
+        _load_checks(data.get("check"), id_lines, toml_map, report, checks)
 
     if len(problems) > problems_before:
         return None
-    return Quiz(version=quiz_version(content), pass_mark=float(pass_mark), items=tuple(items))
+    return Quiz(
+        version=quiz_version(graded_quiz_bytes(content)),
+        pass_mark=float(pass_mark),
+        items=tuple(items),
+    )
 
 
-def _load_item(raw: dict[str, Any], index: int, toml_map: TomlMap, report: Report) -> Item | None:
-    table = toml_map.table("item", index)
-    where = _label("item", raw, index)
+def _load_checks(
+    raw_checks: Any,
+    item_lines: dict[str, int | None],
+    toml_map: TomlMap,
+    report: Report,
+    checks: dict[str, tuple[Item, int | None]] | None,
+) -> None:
+    """The `[[check]]` tables: validated like items, ids unique among items and checks."""
+    if not isinstance(raw_checks, list) or not all(isinstance(c, dict) for c in raw_checks):
+        return  # absent, or reported by the field check
+    id_lines = dict(item_lines)
+    for index, raw in enumerate(raw_checks):
+        table = toml_map.table("check", index)
+        check_id = raw.get("id")
+        if isinstance(check_id, str) and check_id in item_lines:
+            report(
+                table.key_line("id"),
+                f'check id "{check_id}" is already the id of an item (line '
+                f"{item_lines[check_id]}); a check needs an id of its own",
+            )
+            continue
+        _unique_id(id_lines, raw, table, "check", report)
+        if "type" in raw and raw["type"] not in CHECK_TYPES:
+            report(
+                table.key_line("type"),
+                f"type of {_label('check', raw, index)} must be \"single\" or \"multiple\", "
+                f"not {raw['type']!r}",
+            )
+            continue
+        check = _load_item(raw, index, toml_map, report, kind="check")
+        if check is not None and checks is not None:
+            checks.setdefault(check.id, (check, table.line))
+
+
+def _load_item(
+    raw: dict[str, Any], index: int, toml_map: TomlMap, report: Report, kind: str = "item"
+) -> Item | None:
+    """One `[[item]]` (or, with kind="check", one `[[check]]`), or None after reporting."""
+    table = toml_map.table(kind, index)
+    where = _label(kind, raw, index)
     item_type = raw.get("type")
     if item_type not in ITEM_TYPES:
         if "type" not in raw:
@@ -783,7 +884,7 @@ def _load_item(raw: dict[str, Any], index: int, toml_map: TomlMap, report: Repor
     if item_type == "spot":
         choices = _load_lines(raw, index, where, toml_map, report)
     else:
-        choices = _load_choices(raw, index, where, item_type, toml_map, report)
+        choices = _load_choices(raw, index, where, item_type, toml_map, report, kind)
     if not fine or choices is None:
         return None
     return Item(
@@ -865,12 +966,13 @@ def _load_choices(
     item_type: str,
     toml_map: TomlMap,
     report: Report,
+    kind: str = "item",
 ) -> tuple[Choice, ...] | None:
     """The choices of a single or multiple item, or None after reporting problems."""
     raw_choices = raw.get("choice")
     if not isinstance(raw_choices, list) or not all(isinstance(c, dict) for c in raw_choices):
         return None  # reported by the field check
-    table = toml_map.table("item", item_index)
+    table = toml_map.table(kind, item_index)
     fine = True
     if len(raw_choices) < 2:
         report(table.line, f"{where} needs at least 2 choices, has {len(raw_choices)}")
@@ -878,7 +980,7 @@ def _load_choices(
     id_lines: dict[str, int | None] = {}
     choices: list[Choice] = []
     for index, raw_choice in enumerate(raw_choices):
-        choice_table = toml_map.table("item", item_index, "choice", index)
+        choice_table = toml_map.table(kind, item_index, "choice", index)
         choice_where = f"{_label('choice', raw_choice, index)} of {where}"
         fine = _check_fields(raw_choice, CHOICE_FIELDS, choice_where, choice_table, report) and fine
         fine = _check_id(raw_choice, choice_table, report) and fine

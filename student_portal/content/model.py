@@ -144,6 +144,7 @@ class Section:
     title: str
     html: str
     key: str = ""  # in a translation, the English title of the section at its place
+    check: str | None = None  # id of the "check yourself" question placed at its end
 
     @property
     def match_key(self) -> str:
@@ -169,6 +170,8 @@ class Lesson:
     guide_sections: tuple[Section, ...] = ()  # the guide split at its ## headings
     language: str = "en"
     outdated: tuple[str, ...] = ()  # translated files whose English has changed since
+    # Ungraded "check yourself" questions placed at the end of sections (never in the quiz).
+    checks: tuple[Item, ...] = ()
     # The lesson in other languages, by language code (empty on a translation itself).
     translations: dict[str, Lesson] = field(default_factory=dict, compare=False, repr=False)
 
@@ -179,6 +182,9 @@ class Lesson:
     def guide_matching(self, *words: str) -> list[Section]:
         """Guide sections whose English heading mentions any of `words` (e.g. "ground rule")."""
         return [s for s in self.guide_sections if any(w in s.match_key for w in words)]
+
+    def check(self, check_id: str) -> Item | None:
+        return next((c for c in self.checks if c.id == check_id), None)
 
     def in_language(self, language: str | None) -> Lesson:
         """This lesson in `language` if it has been translated, else as written."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import render
 from .chat import find_chats
+from .checks import place_checks, strip_check_lines
 from .model import Choice, Item, Lesson, Problem, Quiz, Resource, Section, Step
 from .tomlmap import DottedLines, TomlMap
 
@@ -76,8 +77,10 @@ def _translate(context: _Context) -> Lesson | None:
     if missing:
         return None
 
-    front, body_html, body_text = _read_markdown(context, lesson_path, LESSON_KEYS, "lesson.md")
-    guide_front, guide_html, guide_text = _read_markdown(
+    front, body_html, body_text, body_first_line = _read_markdown(
+        context, lesson_path, LESSON_KEYS, "lesson.md"
+    )
+    guide_front, guide_html, guide_text, _guide_first_line = _read_markdown(
         context, guide_path, {"translated_from"}, "guide.md"
     )
     if front is None or guide_front is None:
@@ -106,16 +109,22 @@ def _translate(context: _Context) -> Lesson | None:
             )
         )
     title = front.get("title") or english.title
-    sections = _matched_sections(
-        context, lesson_path, render.split_sections(body_html, title), english.sections
+    translated_sections, _mentioned = place_checks(
+        body_text,
+        body_first_line,
+        lesson_path,
+        render.split_sections(body_html, title),
+        {check.id for check in english.checks},
+        context.problems,
     )
+    sections = _matched_sections(context, lesson_path, translated_sections, english.sections)
     guide_sections = _matched_sections(
         context,
         guide_path,
         render.split_sections(guide_html, "Before you start") if guide_html else (),
         english.guide_sections,
     )
-    quiz, quiz_outdated = _translate_quiz(context, quiz_path)
+    quiz, quiz_outdated, checks = _translate_quiz(context, quiz_path)
     if quiz_outdated:
         outdated.append(quiz_path.name)
     if sections is None or guide_sections is None or quiz is None:
@@ -126,11 +135,12 @@ def _translate(context: _Context) -> Lesson | None:
         summary=front.get("summary") or english.summary,
         content_note=front.get("content_note") if english.content_note else None,
         objectives=tuple(objectives),
-        html=body_html,
+        html=strip_check_lines(body_html),
         sections=sections,
         guide_html=guide_html,
         guide_sections=guide_sections,
         quiz=quiz,
+        checks=checks,
         language=context.language,
         outdated=tuple(outdated),
     )
@@ -181,13 +191,14 @@ def _body_offset(path: Path) -> int:
 
 def _read_markdown(
     context: _Context, path: Path, allowed: set[str], english_name: str
-) -> tuple[dict | None, str, str]:
-    """(front matter, body HTML, body text) of a translated Markdown file."""
+) -> tuple[dict | None, str, str, int]:
+    """(front matter, body HTML, body text, the body's first line) of a translated Markdown
+    file."""
     from .loader import _parse_toml, _read_text
 
     text = _read_text(path, context.problems)
     if text is None:
-        return None, "", ""
+        return None, "", "", 1
     lines = text.split("\n")
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "+++"), None)
     if not lines or lines[0].strip() != "+++" or closing is None:
@@ -199,10 +210,10 @@ def _read_markdown(
                 f'translated_from = "<the hash of {english_name}>"',
             )
         )
-        return None, "", ""
+        return None, "", "", 1
     front = _parse_toml("\n".join(lines[1:closing]), path, context.problems, first_line=2)
     if front is None:
-        return None, "", ""
+        return None, "", "", 1
     keys = TomlMap("\n".join(lines[1:closing]), first_line=2).root
     fine = True
     for key in front:
@@ -223,7 +234,7 @@ def _read_markdown(
         fine = False
     body = "\n".join(lines[closing + 1 :])
     html = context.render_body(body, closing + 2, path, context.problems, context.language)
-    return (front if fine else None), html, body
+    return (front if fine else None), html, body, closing + 2
 
 
 def _matched_sections(
@@ -241,25 +252,43 @@ def _matched_sections(
             )
         )
         return None
+    fine = True
+    for number, (mine, theirs) in enumerate(zip(translated, english, strict=True), start=1):
+        if mine.check != theirs.check:
+            expected = f"end with [[check:{theirs.check}]]" if theirs.check else "have no check"
+            context.problems.append(
+                Problem(
+                    path,
+                    None,
+                    f'section {number} ("{mine.title}") of {path.name} must {expected}, as in '
+                    "the English: use the same [[check:ID]] lines in the same sections",
+                )
+            )
+            fine = False
+    if not fine:
+        return None
     return tuple(
         dataclasses.replace(mine, id=theirs.id, key=theirs.match_key)
         for mine, theirs in zip(translated, english, strict=True)
     )
 
 
-def _translate_quiz(context: _Context, path: Path) -> tuple[Quiz | None, bool]:
-    """The English quiz with the translated texts; (None, _) after reporting problems."""
+def _translate_quiz(
+    context: _Context, path: Path
+) -> tuple[Quiz | None, bool, tuple[Item, ...]]:
+    """The English quiz and "check yourself" questions with the translated texts; (None, _, _)
+    after reporting problems."""
     from .loader import _parse_toml, _read_text
 
     english = context.english.quiz
     text = _read_text(path, context.problems)
     if text is None:
-        return None, False
+        return None, False, ()
     if context.check_contacts is not None:
         context.check_contacts(text, path, context.problems)
     data = _parse_toml(text, path, context.problems)
     if data is None:
-        return None, False
+        return None, False, ()
     toml_map = DottedLines(text)
     before = len(context.problems)
 
@@ -267,28 +296,49 @@ def _translate_quiz(context: _Context, path: Path) -> tuple[Quiz | None, bool]:
         context.problems.append(Problem(path, line, message))
 
     for key in data:
-        if key not in ("translated_from", "item"):
+        if key not in ("translated_from", "item", "check"):
             report(toml_map.line(key), f'unknown key "{key}" in {path.name}')
     if not isinstance(data.get("translated_from"), str):
         report(1, f'{path.name} needs translated_from = "<the hash of quiz.toml>"')
     texts = data.get("item", {})
     if not isinstance(texts, dict):
         report(toml_map.line("item"), "write items as [item.<item id>] tables")
-        return None, False
+        return None, False, ()
     for item_id in texts:
         if english.item(item_id) is None:
             report(toml_map.line("item", item_id), f'item "{item_id}" is not in quiz.toml')
     items = tuple(
         _translate_item(item, texts.get(item.id), toml_map, report) for item in english.items
     )
+    checks = _translate_checks(context.english.checks, data.get("check", {}), toml_map, report)
     if len(context.problems) > before:
-        return None, False
-    outdated = data.get("translated_from") != english.version
-    return dataclasses.replace(english, items=items), outdated
+        return None, False, ()
+    # The hash of the whole English file (the quiz version leaves the checks out).
+    outdated = data.get("translated_from") != source_hash(context.folder / "quiz.toml")
+    return dataclasses.replace(english, items=items), outdated, checks
 
 
-def _translate_item(item: Item, texts: Any, toml_map: DottedLines, report) -> Item:
-    """The item in the translation's words, or the English item marked untranslated."""
+def _translate_checks(
+    checks: tuple[Item, ...], texts: Any, toml_map: DottedLines, report
+) -> tuple[Item, ...]:
+    """The "check yourself" questions from `[check.<id>]` tables, like items."""
+    if not isinstance(texts, dict):
+        report(toml_map.line("check"), "write checks as [check.<check id>] tables")
+        return checks
+    known = {check.id for check in checks}
+    for check_id in texts:
+        if check_id not in known:
+            report(toml_map.line("check", check_id), f'check "{check_id}" is not in quiz.toml')
+    return tuple(
+        _translate_item(check, texts.get(check.id), toml_map, report, table="check")
+        for check in checks
+    )
+
+
+def _translate_item(
+    item: Item, texts: Any, toml_map: DottedLines, report, table: str = "item"
+) -> Item:
+    """The item (or check) in the translation's words, or the English one marked untranslated."""
     if not isinstance(texts, dict):
         return dataclasses.replace(item, untranslated=True)
     allowed = {
@@ -298,8 +348,9 @@ def _translate_item(item: Item, texts: Any, toml_map: DottedLines, report) -> It
     for key in texts:
         if key not in allowed:
             report(
-                toml_map.line("item", item.id, key),
-                f'unknown key "{key}" in [item.{item.id}] (allowed: {", ".join(sorted(allowed))})',
+                toml_map.line(table, item.id, key),
+                f'unknown key "{key}" in [{table}.{item.id}] '
+                f"(allowed: {', '.join(sorted(allowed))})",
             )
     prompt = texts.get("prompt")
     if item.type == "scenario":
@@ -322,7 +373,7 @@ def _translate_item(item: Item, texts: Any, toml_map: DottedLines, report) -> It
         return dataclasses.replace(item, prompt=render.render_block(prompt), steps=tuple(steps))
     kind = "line" if item.type == "spot" else "choice"
     choices = _translate_choices(
-        item.choices, texts.get(kind, {}), toml_map, report, ("item", item.id), kind
+        item.choices, texts.get(kind, {}), toml_map, report, (table, item.id), kind
     )
     if choices is None or not isinstance(prompt, str):
         return dataclasses.replace(item, untranslated=True)

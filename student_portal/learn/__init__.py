@@ -27,6 +27,7 @@ from ..content import Lesson
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import ClubSession, Cohort, Membership
+from ..player import check_feedback, open_part, part_count, record_check_use
 from ..progress import (
     PASSED,
     attempts_for,
@@ -41,6 +42,7 @@ from ..progress import (
 from ..quizzes import Kind, dump_token, in_shown_order, open_quiz, submit_answer
 from ..reports import group_overview
 from .forms import answer_form
+from .forms import check_form as _check_form
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 bp.add_app_template_filter(status_word, "status_word")
@@ -68,10 +70,96 @@ def lesson(slug: str):
 @bp.route("/<slug>/start", methods=["POST"])
 @role_required("student")
 def start(slug: str):
+    """Past the content note: to the whole lesson, or (from the player) to its first part."""
     lesson_or_404(slug)
     if ActionForm().validate_on_submit():
         start_lesson(current_user, slug)
+    if request.args.get("to") == "parts":
+        return redirect(url_for("learn.part", slug=slug, number=1))
     return redirect(url_for("learn.lesson", slug=slug))
+
+
+# --- The lesson player: one part (one ## section) per page -----------------------------------
+
+
+def _section_or_404(lesson: Lesson, number: int):
+    if not 1 <= number <= part_count(lesson):
+        abort(404)
+    return lesson.sections[number - 1]
+
+
+@bp.route("/<slug>/parts")
+@role_required("student")
+def resume(slug: str):
+    """The part the student last opened (the first part, or the content note, at the start)."""
+    lesson = lesson_or_404(slug)
+    row = progress_row(current_user, slug)
+    number = row.part if row is not None and row.part <= part_count(lesson) else 1
+    return redirect(url_for("learn.part", slug=slug, number=number))
+
+
+@bp.route("/<slug>/part/<int:number>")
+@role_required("student")
+def part(slug: str, number: int):
+    """One part of the lesson; with ?fragment=1 only the part, for player.js to swap in."""
+    lesson = lesson_or_404(slug)
+    _section_or_404(lesson, number)
+    row = progress_row(current_user, slug)
+    if row is None:
+        if lesson.content_note:
+            return render_template(
+                "learn/content_note.html", lesson=lesson, form=ActionForm(), to_parts=True
+            )
+        row = start_lesson(current_user, slug)
+    open_part(row, lesson, number)
+    return _part_page(lesson, number)
+
+
+@bp.route("/<slug>/part/<int:number>/check", methods=["POST"])
+@role_required("student")
+def answer_check(slug: str, number: int):
+    """Mark a "check yourself" answer in place: shown, never stored; only its use is recorded."""
+    lesson = lesson_or_404(slug)
+    section = _section_or_404(lesson, number)
+    check = lesson.check(section.check) if section.check else None
+    if check is None:
+        abort(404)
+    form = _check_form(check)
+    feedback = None
+    if form.validate_on_submit():
+        picked = form.answer.data if check.type == "multiple" else [form.answer.data]
+        feedback = check_feedback(check, picked)
+        if feedback is None:
+            form.answer.errors = [_("Choose an answer.")]
+        else:
+            record_check_use(current_user, lesson, check.id)
+    elif not form.answer.errors:  # the form expired or was not ours (CSRF)
+        form.answer.errors = [_("This form could not be read. Please choose again.")]
+    context = {"check_form": form, "feedback": feedback}
+    if request.args.get("fragment"):
+        return render_template(
+            "learn/_check.html", lesson=lesson, number=number, check=check, **context
+        )
+    return _part_page(lesson, number, **context)
+
+
+def _part_page(lesson: Lesson, number: int, check_form=None, feedback=None):
+    section = lesson.sections[number - 1]
+    check = lesson.check(section.check) if section.check else None
+    context = {
+        "lesson": lesson,
+        "section": section,
+        "number": number,
+        "total": part_count(lesson),
+        "check": check,
+        "check_form": check_form or (_check_form(check) if check else None),
+        "feedback": feedback,
+    }
+    if request.args.get("fragment"):
+        return render_template("learn/_part.html", **context)
+    return render_template("learn/part.html", **context)
+
+
 
 
 @bp.route("/<slug>/complete", methods=["POST"])

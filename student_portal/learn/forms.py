@@ -48,3 +48,23 @@ def answer_form(question):
         SelectChoice(choice.id, Markup(choice.text)) for choice in question.choices
     ]
     return form
+
+
+class CheckSingleForm(PortalForm):
+    answer = RadioField(_l("Your answer"), validators=[InputRequired(_l("Choose an answer."))])
+
+
+class CheckMultipleForm(PortalForm):
+    answer = SelectMultipleField(
+        _l("Your answer"),
+        validators=[InputRequired(_l("Choose at least one answer."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+def check_form(check):
+    """The form of a "check yourself" question, its choices in the order written."""
+    form = CheckMultipleForm() if check.type == "multiple" else CheckSingleForm()
+    form.answer.choices = [SelectChoice(choice.id, Markup(choice.text)) for choice in check.choices]
+    return form

@@ -67,6 +67,7 @@ from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
 from ..i18n import school_timezone
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
+from ..player import check_usage
 from ..privacy import delete_student, export_student
 from ..progress import lesson_statuses
 from ..reports import (
@@ -515,6 +516,7 @@ def lesson_analysis_page(cohort_id: int, slug: str):
         "teach/lesson_analysis.html",
         cohort=cohort,
         analysis=lesson_analysis(cohort, lesson, basis),
+        check_usage=check_usage(cohort, lesson),
         FIRST=FIRST,
         BEST=BEST,
         min_answers=MIN_ANSWERS_FOR_STATISTICS,
