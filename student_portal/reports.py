@@ -14,7 +14,20 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Integer, case, func, select, union
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from .content import (
@@ -231,6 +244,323 @@ def sorted_rows(grid: CohortGrid, sort: str, row_filter: str) -> list[StudentRow
     return sorted(rows, key=SORTS.get(sort, SORTS["name"]))
 
 
+# --- The grid, one page at a time -----------------------------------------------------------
+
+GRID_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class GridPage:
+    """One page of a cohort's grid, sorted and filtered over the whole cohort, with the summary
+    row and the filter counts over everyone."""
+
+    lessons: tuple[Lesson, ...]
+    rows: tuple[StudentRow, ...]  # this page's students, in order
+    summaries: tuple[LessonSummary, ...]  # over every member
+    member_count: int
+    not_started_count: int
+    needs_help_count: int
+    matching: int  # members the filter shows, on all pages
+    page: int  # 1-based
+    page_size: int = GRID_PAGE_SIZE
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.matching // self.page_size))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.rows)
+
+
+def _cell_figures(member_ids, slugs: Sequence[str]):
+    """One row per (student, lesson) the student has touched: started, completed, attempts,
+    passed (0/1), best share, and the latest moment of activity; in SQL (GROUP BY)."""
+    no_time, no_number = cast(null(), DateTime), cast(null(), Integer)
+    activity = union_all(
+        select(
+            LessonProgress.user_id.label("user_id"),
+            LessonProgress.lesson_slug.label("slug"),
+            LessonProgress.started_at.label("started"),
+            LessonProgress.completed_at.label("completed"),
+            no_number.label("attempts"),
+            no_number.label("passed"),
+            cast(null(), Float).label("best"),
+            func.coalesce(LessonProgress.completed_at, LessonProgress.started_at).label("moment"),
+        ).where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs)),
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.lesson_slug,
+            no_time,
+            no_time,
+            func.count(QuizAttempt.id),
+            func.max(QuizAttempt.passed.cast(Integer)),
+            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+            func.max(QuizAttempt.submitted_at),
+        )
+        .where(QuizAttempt.user_id.in_(member_ids), QuizAttempt.lesson_slug.in_(slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug),
+    ).subquery()
+    return (
+        select(
+            activity.c.user_id,
+            activity.c.slug,
+            func.max(activity.c.started).label("started"),
+            func.max(activity.c.completed).label("completed"),
+            func.coalesce(func.max(activity.c.attempts), 0).label("attempts"),
+            func.coalesce(func.max(activity.c.passed), 0).label("passed"),
+            func.max(activity.c.best).label("best"),
+            func.max(activity.c.moment).label("moment"),
+        )
+        .group_by(activity.c.user_id, activity.c.slug)
+        .subquery()
+    )
+
+
+def _cell(started, completed, attempts, passed, best) -> Cell:
+    status = status_of(
+        started=started is not None,
+        completed=completed is not None,
+        attempts=attempts or 0,
+        passed=bool(passed),
+    )
+    best_percent = round(100 * best) if best is not None else None
+    return Cell(status=status, attempts=attempts or 0, best_percent=best_percent)
+
+
+def cohort_grid_page(
+    cohort: Cohort,
+    lessons: Sequence[Lesson],
+    sort: str = "name",
+    show: str = "all",
+    page: int = 1,
+    page_size: int = GRID_PAGE_SIZE,
+) -> GridPage:
+    """A page of the grid: three queries whatever the cohort size (the page's students with
+    their cells; the summary row; nothing in Python loops over the whole cohort's attempts)."""
+    slugs = [lesson.slug for lesson in lessons]
+    member_ids = select(Membership.user_id).where(Membership.cohort_id == cohort.id)
+    cells = _cell_figures(member_ids, slugs)
+    done = case(((cells.c.passed == 1) | cells.c.completed.is_not(None), 1), else_=0)
+    struggling = case(((cells.c.attempts >= 2) & (cells.c.passed == 0), 1), else_=0)
+    per_student = (
+        select(
+            cells.c.user_id,
+            func.sum(done).label("completed"),
+            func.sum(cells.c.passed).label("passed"),
+            func.max(struggling).label("needs_help"),
+            func.max(cells.c.moment).label("last_active"),
+        )
+        .group_by(cells.c.user_id)
+        .subquery()
+    )
+    completed = func.coalesce(per_student.c.completed, 0)
+    passed = func.coalesce(per_student.c.passed, 0)
+    needs_help = func.coalesce(per_student.c.needs_help, 0)
+    # A student with no row has not started anything; a row means something was started.
+    not_started = case((per_student.c.user_id.is_(None), 1), else_=0)
+    name = func.lower(func.coalesce(User.display_name, User.username))
+    standing = (
+        select(
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            Membership.role,
+            completed.label("completed"),
+            passed.label("passed"),
+            needs_help.label("needs_help"),
+            not_started.label("not_started"),
+            per_student.c.last_active,
+            name.label("name"),
+            func.count().over().label("members"),
+            func.sum(not_started).over().label("not_started_total"),
+            func.sum(needs_help).over().label("needs_help_total"),
+        )
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(per_student, per_student.c.user_id == User.id)
+        .where(Membership.cohort_id == cohort.id)
+        .subquery()
+    )
+    filters = {
+        "all": true(),
+        "not-started": standing.c.not_started == 1,
+        "needs-help": standing.c.needs_help == 1,
+    }
+    orders = {
+        "name": (standing.c.name, standing.c.username),
+        "progress": (standing.c.passed.desc(), standing.c.completed.desc(), standing.c.name),
+        # Most recently active first; never-active students last.
+        "active": (standing.c.last_active.is_(None), standing.c.last_active.desc()),
+    }
+    page = max(1, page)
+    shown = (
+        select(standing, func.count().over().label("matching"))
+        .where(filters.get(show, filters["all"]))
+        .order_by(*orders.get(sort, orders["name"]), standing.c.user_id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .subquery()
+    )
+    connection = db.session.connection()
+    rows = connection.execute(
+        select(
+            shown.c.user_id,
+            shown.c.username,
+            shown.c.display_name,
+            shown.c.role,
+            shown.c.last_active,
+            shown.c.members,
+            shown.c.not_started_total,
+            shown.c.needs_help_total,
+            shown.c.matching,
+            cells.c.slug,
+            cells.c.started,
+            cells.c.completed,
+            cells.c.attempts,
+            cells.c.passed,
+            cells.c.best,
+        )
+        .outerjoin(cells, cells.c.user_id == shown.c.user_id)
+        .order_by(*_shown_order(shown, sort), shown.c.user_id)
+    ).all()
+    summaries = _sql_summaries(lessons, cells, member_ids)
+    if not rows:
+        # Past the last page (or nobody matches): the counts still come from the summary query.
+        members, not_started_total, needs_help_total = summaries[1]
+        if page > 1 and members:
+            return cohort_grid_page(cohort, lessons, sort, show, 1, page_size)
+        return GridPage(
+            tuple(lessons), (), summaries[0], members, not_started_total, needs_help_total, 0, 1,
+            page_size,
+        )
+    students: dict[int, tuple] = {}
+    figures: dict[int, dict[str, Cell]] = {}
+    for row in rows:
+        if row.user_id not in students:
+            students[row.user_id] = row
+            figures[row.user_id] = {}
+        if row.slug is not None:
+            figures[row.user_id][row.slug] = _cell(
+                row.started, row.completed, row.attempts, row.passed, row.best
+            )
+    blank = Cell(status=NOT_STARTED)
+    page_rows = tuple(
+        StudentRow(
+            Member(row.user_id, row.username, row.display_name),
+            row.role,
+            tuple(figures[user_id].get(slug, blank) for slug in slugs),
+            row.last_active,
+        )
+        for user_id, row in students.items()
+    )
+    first = rows[0]
+    return GridPage(
+        tuple(lessons),
+        page_rows,
+        summaries[0],
+        first.members,
+        int(first.not_started_total or 0),
+        int(first.needs_help_total or 0),
+        first.matching,
+        page,
+        page_size,
+    )
+
+
+def _shown_order(shown, sort: str):
+    """The page's order again, for the query that joins the page's students to their cells."""
+    return {
+        "name": (shown.c.name, shown.c.username),
+        "progress": (shown.c.passed.desc(), shown.c.completed.desc(), shown.c.name),
+        "active": (shown.c.last_active.is_(None), shown.c.last_active.desc()),
+    }.get(sort, (shown.c.name, shown.c.username))
+
+
+def _sql_summaries(lessons: Sequence[Lesson], cells, member_ids):
+    """The summary row over every member, and (members, not started, needs help): one query.
+
+    The median best score is the middle of each lesson's best scores, found with window
+    functions (the two middle values when the count is even), so no score leaves the database
+    but those.
+    """
+    done = case(((cells.c.passed == 1) | cells.c.completed.is_not(None), 1), else_=0)
+    counts = (
+        select(
+            cells.c.slug.label("slug"),
+            func.sum(done).label("completed"),
+            func.sum(cells.c.passed).label("passed"),
+        )
+        .group_by(cells.c.slug)
+        .subquery()
+    )
+    ranked = (
+        select(
+            cells.c.slug.label("slug"),
+            cells.c.best.label("best"),
+            func.row_number().over(partition_by=cells.c.slug, order_by=cells.c.best).label("rank"),
+            func.count().over(partition_by=cells.c.slug).label("scored"),
+        )
+        .where(cells.c.best.is_not(None))
+        .subquery()
+    )
+    middle = (
+        select(
+            ranked.c.slug.label("slug"),
+            func.min(ranked.c.best).label("low"),
+            func.max(ranked.c.best).label("high"),
+        )
+        .where(ranked.c.rank.in_([(ranked.c.scored + 1) // 2, (ranked.c.scored + 2) // 2]))
+        .group_by(ranked.c.slug)
+        .subquery()
+    )
+    struggling = case(((cells.c.attempts >= 2) & (cells.c.passed == 0), 1), else_=0)
+    people = select(
+        literal("*").label("slug"),
+        func.count(func.distinct(cells.c.user_id)).label("completed"),
+        func.count(func.distinct(case((struggling == 1, cells.c.user_id)))).label("passed"),
+        cast(null(), Float).label("low"),
+        cast(null(), Float).label("high"),
+        select(func.count()).select_from(member_ids.subquery()).scalar_subquery().label("members"),
+    )
+    rows = db.session.execute(
+        union_all(
+            select(
+                counts.c.slug,
+                counts.c.completed,
+                counts.c.passed,
+                middle.c.low,
+                middle.c.high,
+                literal(0).label("members"),
+            ).outerjoin(middle, middle.c.slug == counts.c.slug),
+            people,
+        )
+    ).all()
+    by_slug = {row[0]: row for row in rows}
+    everyone = by_slug.pop("*", None) or ("*", 0, 0, None, None, 0)
+    started, struggling_count, _, _, members = everyone[1:]
+    summaries = []
+    for lesson in lessons:
+        _, completed, passed, low, high, _ = by_slug.get(lesson.slug, (None, 0, 0, None, None, 0))
+        median_best = (
+            round((round(100 * low) + round(100 * high)) / 2) if low is not None else None
+        )
+        summaries.append(
+            LessonSummary(
+                lesson=lesson,
+                percent_completed=_percent(completed or 0, members),
+                percent_passed=_percent(passed or 0, members),
+                median_best=median_best,
+                completed=int(completed or 0),
+                passed=int(passed or 0),
+            )
+        )
+    return tuple(summaries), (members, members - started, struggling_count)
+
+
 # --- Teacher home ---------------------------------------------------------------------------
 
 ACTIVE_DAYS = 7
@@ -259,17 +589,19 @@ class CohortOverview:
 def teacher_overview(
     teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
 ) -> list[CohortOverview]:
-    """Each of the teacher's cohorts with its headline figures: four queries in all."""
+    """Each of the teacher's cohorts with its headline figures: one query (a grouped subquery
+    per figure, joined to the teacher's cohorts)."""
     slugs = [lesson.slug for lesson in lessons]
     since = utcnow() - timedelta(days=ACTIVE_DAYS)
     own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher.id))
 
-    cohorts = db.session.execute(
-        select(Cohort, func.count(Membership.id))
-        .outerjoin(Membership, Membership.cohort_id == Cohort.id)
-        .where(Cohort.owner_id == teacher.id)
-        .group_by(Cohort.id)
-    ).all()
+    def per_cohort(figure, joined=None):
+        query = select(Membership.cohort_id.label("cohort_id"), figure.label("figure"))
+        if joined is not None:
+            query = query.join(joined, joined.c.user_id == Membership.user_id)
+        return query.where(own).group_by(Membership.cohort_id).subquery()
+
+    members = per_cohort(func.count(Membership.id))
     # Completed means what the grid says: read to the end, or the quiz passed.
     done = union(
         select(LessonProgress.user_id, LessonProgress.lesson_slug).where(
@@ -279,28 +611,14 @@ def teacher_overview(
             QuizAttempt.passed.is_(True), QuizAttempt.lesson_slug.in_(slugs)
         ),
     ).subquery()
-    completed = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count())
-            .join(done, done.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
-    )
+    completed = per_cohort(func.count(), done)
     recent_users = union(
         select(LessonProgress.user_id.label("user_id")).where(
             (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since)
         ),
         select(QuizAttempt.user_id.label("user_id")).where(QuizAttempt.submitted_at >= since),
     ).subquery()
-    active = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
-            .join(recent_users, recent_users.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
-    )
+    active = per_cohort(func.count(func.distinct(Membership.user_id)), recent_users)
     struggling = (
         select(QuizAttempt.user_id.label("user_id"))
         .where(QuizAttempt.lesson_slug.in_(slugs))
@@ -308,24 +626,24 @@ def teacher_overview(
         .having(func.count(QuizAttempt.id) >= 2, func.max(QuizAttempt.passed.cast(Integer)) == 0)
         .subquery()
     )
-    needs_help = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
-            .join(struggling, struggling.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
+    needs_help = per_cohort(func.count(func.distinct(Membership.user_id)), struggling)
+    figures = (members, completed, active, needs_help)
+    query = select(Cohort, *(func.coalesce(f.c.figure, 0) for f in figures)).where(
+        Cohort.owner_id == teacher.id
     )
+    for figure in figures:
+        query = query.outerjoin(figure, figure.c.cohort_id == Cohort.id)
+    rows = db.session.execute(query).all()
     overview = [
         CohortOverview(
             cohort=cohort,
-            members=members,
-            percent_completed=_percent(completed.get(cohort.id, 0), members * len(slugs)),
-            active_recently=active.get(cohort.id, 0),
-            needs_help=needs_help.get(cohort.id, 0),
+            members=count,
+            percent_completed=_percent(done_count, count * len(slugs)),
+            active_recently=active_count,
+            needs_help=needs_help_count,
             open_requests=open_requests.get(cohort.id, 0),
         )
-        for cohort, members in cohorts
+        for cohort, count, done_count, active_count, needs_help_count in rows
     ]
     return sorted(overview, key=lambda item: item.attention)
 
