@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    String,
     case,
     cast,
     func,
@@ -263,6 +264,7 @@ class GridPage:
     matching: int  # members the filter shows, on all pages
     page: int  # 1-based
     page_size: int = GRID_PAGE_SIZE
+    completions_by_day: tuple[tuple[date, int], ...] = ()  # lessons read per day, everyone
 
     @property
     def page_count(self) -> int:
@@ -277,50 +279,6 @@ class GridPage:
         return (self.page - 1) * self.page_size + len(self.rows)
 
 
-def _cell_figures(member_ids, slugs: Sequence[str]):
-    """One row per (student, lesson) the student has touched: started, completed, attempts,
-    passed (0/1), best share, and the latest moment of activity; in SQL (GROUP BY)."""
-    no_time, no_number = cast(null(), DateTime), cast(null(), Integer)
-    activity = union_all(
-        select(
-            LessonProgress.user_id.label("user_id"),
-            LessonProgress.lesson_slug.label("slug"),
-            LessonProgress.started_at.label("started"),
-            LessonProgress.completed_at.label("completed"),
-            no_number.label("attempts"),
-            no_number.label("passed"),
-            cast(null(), Float).label("best"),
-            func.coalesce(LessonProgress.completed_at, LessonProgress.started_at).label("moment"),
-        ).where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs)),
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.lesson_slug,
-            no_time,
-            no_time,
-            func.count(QuizAttempt.id),
-            func.max(QuizAttempt.passed.cast(Integer)),
-            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
-            func.max(QuizAttempt.submitted_at),
-        )
-        .where(QuizAttempt.user_id.in_(member_ids), QuizAttempt.lesson_slug.in_(slugs))
-        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug),
-    ).subquery()
-    return (
-        select(
-            activity.c.user_id,
-            activity.c.slug,
-            func.max(activity.c.started).label("started"),
-            func.max(activity.c.completed).label("completed"),
-            func.coalesce(func.max(activity.c.attempts), 0).label("attempts"),
-            func.coalesce(func.max(activity.c.passed), 0).label("passed"),
-            func.max(activity.c.best).label("best"),
-            func.max(activity.c.moment).label("moment"),
-        )
-        .group_by(activity.c.user_id, activity.c.slug)
-        .subquery()
-    )
-
-
 def _cell(started, completed, attempts, passed, best) -> Cell:
     status = status_of(
         started=started is not None,
@@ -332,6 +290,49 @@ def _cell(started, completed, attempts, passed, best) -> Cell:
     return Cell(status=status, attempts=attempts or 0, best_percent=best_percent)
 
 
+# The grid page's one statement returns rows of several kinds in these columns (NULL where a
+# kind has nothing to say): a student shown, a reading row or an attempts figure of theirs, a
+# lesson's summary figures, the cohort's counts, and completions per UTC hour for the chart.
+GRID_COLUMNS = (
+    ("kind", String),
+    ("user_id", Integer),
+    ("username", String),
+    ("display_name", String),
+    ("role", String),
+    ("slug", String),
+    ("t1", DateTime),
+    ("t2", DateTime),
+    ("n1", Integer),
+    ("n2", Integer),
+    ("n3", Integer),
+    ("f1", Float),
+    ("f2", Float),
+)
+
+
+def _grid_part(kind: str, **values):
+    """One SELECT of the grid statement: `values` by column name, typed NULL elsewhere."""
+    columns = [literal(kind, String).label("kind")]
+    for name, kind_type in GRID_COLUMNS[1:]:
+        value = values.get(name)
+        columns.append((cast(null(), kind_type) if value is None else value).label(name))
+    return select(*columns)
+
+
+def utc_hour(column):
+    """Whole hours since the epoch of a stored UTC time, in SQL (portable between databases)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / 3600), Integer)
+    return func.cast(func.strftime("%s", column), Integer) // 3600  # SQLite: whole seconds
+
+
+def _later(first, second):
+    """The later of two times, either of which may be NULL (GREATEST is not portable)."""
+    return case(
+        (first.is_(None), second), (second.is_(None), first), (first > second, first), else_=second
+    )
+
+
 def cohort_grid_page(
     cohort: Cohort,
     lessons: Sequence[Lesson],
@@ -339,51 +340,98 @@ def cohort_grid_page(
     show: str = "all",
     page: int = 1,
     page_size: int = GRID_PAGE_SIZE,
+    zone: str = "UTC",
 ) -> GridPage:
-    """A page of the grid: three queries whatever the cohort size (the page's students with
-    their cells; the summary row; nothing in Python loops over the whole cohort's attempts)."""
+    """A page of the grid, sorted and filtered over the whole cohort: one SQL statement
+    whatever the cohort size.
+
+    The cohort's attempts are grouped per student and lesson once (a CTE) and that serves the
+    sort keys, the filter counts, the summary row and the medians; only the page's students
+    come back with their cells, so nothing in Python goes over the whole cohort.
+    """
     slugs = [lesson.slug for lesson in lessons]
     member_ids = select(Membership.user_id).where(Membership.cohort_id == cohort.id)
-    cells = _cell_figures(member_ids, slugs)
-    done = case(((cells.c.passed == 1) | cells.c.completed.is_not(None), 1), else_=0)
-    struggling = case(((cells.c.attempts >= 2) & (cells.c.passed == 0), 1), else_=0)
-    per_student = (
-        select(
-            cells.c.user_id,
-            func.sum(done).label("completed"),
-            func.sum(cells.c.passed).label("passed"),
-            func.max(struggling).label("needs_help"),
-            func.max(cells.c.moment).label("last_active"),
+    # A passed quiz counts as a lesson completed even when the reading was not finished.
+    read_to_the_end = (
+        select(LessonProgress.id)
+        .where(
+            LessonProgress.user_id == QuizAttempt.user_id,
+            LessonProgress.lesson_slug == QuizAttempt.lesson_slug,
+            LessonProgress.completed_at.is_not(None),
         )
-        .group_by(cells.c.user_id)
+        .exists()
+    )
+    passed_any = func.max(QuizAttempt.passed.cast(Integer))
+    tries = (
+        select(
+            QuizAttempt.user_id.label("user_id"),
+            QuizAttempt.lesson_slug.label("slug"),
+            func.count(QuizAttempt.id).label("attempts"),
+            passed_any.label("passed"),
+            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score).label("best"),
+            func.max(QuizAttempt.submitted_at).label("last"),
+            case(((passed_any == 1) & ~read_to_the_end, 1), else_=0).label("done_by_passing"),
+        )
+        .where(QuizAttempt.user_id.in_(member_ids), QuizAttempt.lesson_slug.in_(slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
+        .cte("tries")
+    )
+    reading = (
+        select(
+            LessonProgress.user_id.label("user_id"),
+            LessonProgress.lesson_slug.label("slug"),
+            LessonProgress.started_at.label("started"),
+            LessonProgress.completed_at.label("completed"),
+        )
+        .where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs))
+        .cte("reading")
+    )
+    done_by_passing = tries.c.done_by_passing
+    struggling = case(((tries.c.attempts >= 2) & (tries.c.passed == 0), 1), else_=0)
+    tries_by_student = (
+        select(
+            tries.c.user_id,
+            func.sum(tries.c.passed).label("passed"),
+            func.sum(done_by_passing).label("done_by_passing"),
+            func.max(struggling).label("needs_help"),
+            func.max(tries.c.last).label("last"),
+        )
+        .group_by(tries.c.user_id)
         .subquery()
     )
-    completed = func.coalesce(per_student.c.completed, 0)
-    passed = func.coalesce(per_student.c.passed, 0)
-    needs_help = func.coalesce(per_student.c.needs_help, 0)
-    # A student with no row has not started anything; a row means something was started.
-    not_started = case((per_student.c.user_id.is_(None), 1), else_=0)
-    name = func.lower(func.coalesce(User.display_name, User.username))
+    reading_by_student = (
+        select(
+            reading.c.user_id,
+            func.count(reading.c.completed).label("read"),
+            func.max(func.coalesce(reading.c.completed, reading.c.started)).label("last"),
+        )
+        .group_by(reading.c.user_id)
+        .subquery()
+    )
     standing = (
         select(
             User.id.label("user_id"),
             User.username,
             User.display_name,
             Membership.role,
-            completed.label("completed"),
-            passed.label("passed"),
-            needs_help.label("needs_help"),
-            not_started.label("not_started"),
-            per_student.c.last_active,
-            name.label("name"),
-            func.count().over().label("members"),
-            func.sum(not_started).over().label("not_started_total"),
-            func.sum(needs_help).over().label("needs_help_total"),
+            (
+                func.coalesce(reading_by_student.c.read, 0)
+                + func.coalesce(tries_by_student.c.done_by_passing, 0)
+            ).label("completed"),
+            func.coalesce(tries_by_student.c.passed, 0).label("passed"),
+            func.coalesce(tries_by_student.c.needs_help, 0).label("needs_help"),
+            case(
+                (reading_by_student.c.user_id.is_(None) & tries_by_student.c.user_id.is_(None), 1),
+                else_=0,
+            ).label("not_started"),
+            _later(reading_by_student.c.last, tries_by_student.c.last).label("last_active"),
+            func.lower(func.coalesce(User.display_name, User.username)).label("name"),
         )
         .join(Membership, Membership.user_id == User.id)
-        .outerjoin(per_student, per_student.c.user_id == User.id)
+        .outerjoin(reading_by_student, reading_by_student.c.user_id == User.id)
+        .outerjoin(tries_by_student, tries_by_student.c.user_id == User.id)
         .where(Membership.cohort_id == cohort.id)
-        .subquery()
+        .cte("standing")
     )
     filters = {
         "all": true(),
@@ -396,169 +444,159 @@ def cohort_grid_page(
         # Most recently active first; never-active students last.
         "active": (standing.c.last_active.is_(None), standing.c.last_active.desc()),
     }
-    page = max(1, page)
-    shown = (
-        select(standing, func.count().over().label("matching"))
+    ordered = (
+        select(
+            standing.c.user_id,
+            func.row_number()
+            .over(order_by=(*orders.get(sort, orders["name"]), standing.c.user_id))
+            .label("position"),
+        )
         .where(filters.get(show, filters["all"]))
-        .order_by(*orders.get(sort, orders["name"]), standing.c.user_id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .subquery()
+        .cte("ordered")
     )
-    connection = db.session.connection()
-    rows = connection.execute(
-        select(
-            shown.c.user_id,
-            shown.c.username,
-            shown.c.display_name,
-            shown.c.role,
-            shown.c.last_active,
-            shown.c.members,
-            shown.c.not_started_total,
-            shown.c.needs_help_total,
-            shown.c.matching,
-            cells.c.slug,
-            cells.c.started,
-            cells.c.completed,
-            cells.c.attempts,
-            cells.c.passed,
-            cells.c.best,
-        )
-        .outerjoin(cells, cells.c.user_id == shown.c.user_id)
-        .order_by(*_shown_order(shown, sort), shown.c.user_id)
-    ).all()
-    summaries = _sql_summaries(lessons, cells, member_ids)
-    if not rows:
-        # Past the last page (or nobody matches): the counts still come from the summary query.
-        members, not_started_total, needs_help_total = summaries[1]
-        if page > 1 and members:
-            return cohort_grid_page(cohort, lessons, sort, show, 1, page_size)
-        return GridPage(
-            tuple(lessons), (), summaries[0], members, not_started_total, needs_help_total, 0, 1,
-            page_size,
-        )
-    students: dict[int, tuple] = {}
-    figures: dict[int, dict[str, Cell]] = {}
-    for row in rows:
-        if row.user_id not in students:
-            students[row.user_id] = row
-            figures[row.user_id] = {}
-        if row.slug is not None:
-            figures[row.user_id][row.slug] = _cell(
-                row.started, row.completed, row.attempts, row.passed, row.best
-            )
-    blank = Cell(status=NOT_STARTED)
-    page_rows = tuple(
-        StudentRow(
-            Member(row.user_id, row.username, row.display_name),
-            row.role,
-            tuple(figures[user_id].get(slug, blank) for slug in slugs),
-            row.last_active,
-        )
-        for user_id, row in students.items()
+    page = max(1, page)
+    offset = (page - 1) * page_size
+    shown = (
+        select(ordered.c.user_id, ordered.c.position)
+        .where(ordered.c.position > offset, ordered.c.position <= offset + page_size)
+        .cte("shown")
     )
-    first = rows[0]
-    return GridPage(
-        tuple(lessons),
-        page_rows,
-        summaries[0],
-        first.members,
-        int(first.not_started_total or 0),
-        int(first.needs_help_total or 0),
-        first.matching,
-        page,
-        page_size,
-    )
-
-
-def _shown_order(shown, sort: str):
-    """The page's order again, for the query that joins the page's students to their cells."""
-    return {
-        "name": (shown.c.name, shown.c.username),
-        "progress": (shown.c.passed.desc(), shown.c.completed.desc(), shown.c.name),
-        "active": (shown.c.last_active.is_(None), shown.c.last_active.desc()),
-    }.get(sort, (shown.c.name, shown.c.username))
-
-
-def _sql_summaries(lessons: Sequence[Lesson], cells, member_ids):
-    """The summary row over every member, and (members, not started, needs help): one query.
-
-    The median best score is the middle of each lesson's best scores, found with window
-    functions (the two middle values when the count is even), so no score leaves the database
-    but those.
-    """
-    done = case(((cells.c.passed == 1) | cells.c.completed.is_not(None), 1), else_=0)
-    counts = (
-        select(
-            cells.c.slug.label("slug"),
-            func.sum(done).label("completed"),
-            func.sum(cells.c.passed).label("passed"),
-        )
-        .group_by(cells.c.slug)
-        .subquery()
-    )
+    shown_ids = select(shown.c.user_id)
     ranked = (
         select(
-            cells.c.slug.label("slug"),
-            cells.c.best.label("best"),
-            func.row_number().over(partition_by=cells.c.slug, order_by=cells.c.best).label("rank"),
-            func.count().over(partition_by=cells.c.slug).label("scored"),
+            tries.c.slug,
+            tries.c.best,
+            func.row_number().over(partition_by=tries.c.slug, order_by=tries.c.best).label("rank"),
+            func.count().over(partition_by=tries.c.slug).label("scored"),
         )
-        .where(cells.c.best.is_not(None))
+        .where(tries.c.best.is_not(None))
         .subquery()
     )
-    middle = (
-        select(
-            ranked.c.slug.label("slug"),
-            func.min(ranked.c.best).label("low"),
-            func.max(ranked.c.best).label("high"),
+    everyone = select(
+        func.count().label("members"),
+        func.sum(standing.c.not_started).label("not_started"),
+        func.sum(standing.c.needs_help).label("needs_help"),
+    ).subquery()
+    parts = [
+        _grid_part(
+            "student",
+            user_id=standing.c.user_id,
+            username=standing.c.username,
+            display_name=standing.c.display_name,
+            role=standing.c.role,
+            t1=standing.c.last_active,
+            n1=shown.c.position,
+        ).join(shown, shown.c.user_id == standing.c.user_id),
+        _grid_part(
+            "reading",
+            user_id=reading.c.user_id,
+            slug=reading.c.slug,
+            t1=reading.c.started,
+            t2=reading.c.completed,
+        ).where(reading.c.user_id.in_(shown_ids)),
+        _grid_part(
+            "tries",
+            user_id=tries.c.user_id,
+            slug=tries.c.slug,
+            n1=tries.c.attempts,
+            n2=tries.c.passed,
+            f1=tries.c.best,
+        ).where(tries.c.user_id.in_(shown_ids)),
+        _grid_part(
+            "read", slug=reading.c.slug, n1=func.count(reading.c.completed)
+        ).group_by(reading.c.slug),
+        _grid_part(
+            "passed", slug=tries.c.slug, n1=func.sum(tries.c.passed), n2=func.sum(done_by_passing)
+        ).group_by(tries.c.slug),
+        # The median best score: the middle one, or the two middle ones, of each lesson's.
+        _grid_part(
+            "median", slug=ranked.c.slug, f1=func.min(ranked.c.best), f2=func.max(ranked.c.best)
         )
         .where(ranked.c.rank.in_([(ranked.c.scored + 1) // 2, (ranked.c.scored + 2) // 2]))
-        .group_by(ranked.c.slug)
-        .subquery()
-    )
-    struggling = case(((cells.c.attempts >= 2) & (cells.c.passed == 0), 1), else_=0)
-    people = select(
-        literal("*").label("slug"),
-        func.count(func.distinct(cells.c.user_id)).label("completed"),
-        func.count(func.distinct(case((struggling == 1, cells.c.user_id)))).label("passed"),
-        cast(null(), Float).label("low"),
-        cast(null(), Float).label("high"),
-        select(func.count()).select_from(member_ids.subquery()).scalar_subquery().label("members"),
-    )
-    rows = db.session.execute(
-        union_all(
-            select(
-                counts.c.slug,
-                counts.c.completed,
-                counts.c.passed,
-                middle.c.low,
-                middle.c.high,
-                literal(0).label("members"),
-            ).outerjoin(middle, middle.c.slug == counts.c.slug),
-            people,
+        .group_by(ranked.c.slug),
+        _grid_part(
+            "cohort",
+            n1=everyone.c.members,
+            n2=everyone.c.not_started,
+            n3=everyone.c.needs_help,
+        ),
+        _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
+        _grid_part(
+            "hour", n1=utc_hour(reading.c.completed), n2=func.count()
         )
-    ).all()
-    by_slug = {row[0]: row for row in rows}
-    everyone = by_slug.pop("*", None) or ("*", 0, 0, None, None, 0)
-    started, struggling_count, _, _, members = everyone[1:]
-    summaries = []
-    for lesson in lessons:
-        _, completed, passed, low, high, _ = by_slug.get(lesson.slug, (None, 0, 0, None, None, 0))
-        median_best = (
-            round((round(100 * low) + round(100 * high)) / 2) if low is not None else None
-        )
-        summaries.append(
-            LessonSummary(
-                lesson=lesson,
-                percent_completed=_percent(completed or 0, members),
-                percent_passed=_percent(passed or 0, members),
-                median_best=median_best,
-                completed=int(completed or 0),
-                passed=int(passed or 0),
+        .where(reading.c.completed.is_not(None))
+        .group_by(utc_hour(reading.c.completed)),
+    ]
+    rows = db.session.connection().execute(union_all(*parts)).all()
+
+    students: dict[int, tuple] = {}
+    cell_parts: dict[tuple[int, str], dict] = {}
+    read: dict[str, int] = {}
+    passed: dict[str, int] = {}
+    medians: dict[str, int] = {}
+    hours: list[tuple[int, int]] = []
+    members = not_started_count = needs_help_count = matching = 0
+    for kind, user_id, username, display_name, role, slug, t1, t2, n1, n2, n3, f1, f2 in rows:
+        if kind == "student":
+            students[user_id] = (n1, Member(user_id, username, display_name), role, t1)
+        elif kind == "reading":
+            cell_parts.setdefault((user_id, slug), {}).update(started=t1, completed=t2)
+        elif kind == "tries":
+            cell_parts.setdefault((user_id, slug), {}).update(attempts=n1, passed=n2, best=f1)
+        elif kind == "read":
+            read[slug] = read.get(slug, 0) + (n1 or 0)
+        elif kind == "passed":
+            passed[slug] = n1 or 0
+            read[slug] = read.get(slug, 0) + (n2 or 0)
+        elif kind == "median":
+            medians[slug] = round((round(100 * f1) + round(100 * f2)) / 2)
+        elif kind == "cohort":
+            members, not_started_count, needs_help_count = n1 or 0, n2 or 0, n3 or 0
+        elif kind == "matching":
+            matching = n1 or 0
+        else:
+            hours.append((n1, n2))
+    if not students and page > 1 and matching:
+        # Past the last page (an old link, a typed number): the first page instead.
+        return cohort_grid_page(cohort, lessons, sort, show, 1, page_size, zone)
+    page_rows = []
+    for _position, member, role, last_active in sorted(students.values(), key=lambda s: s[0]):
+        cells = []
+        for slug in slugs:
+            figures = cell_parts.get((member.id, slug), {})
+            cells.append(
+                _cell(
+                    figures.get("started"),
+                    figures.get("completed"),
+                    figures.get("attempts"),
+                    figures.get("passed"),
+                    figures.get("best"),
+                )
             )
+        page_rows.append(StudentRow(member, role, tuple(cells), last_active))
+    summaries = tuple(
+        LessonSummary(
+            lesson=lesson,
+            percent_completed=_percent(read.get(lesson.slug, 0), members),
+            percent_passed=_percent(passed.get(lesson.slug, 0), members),
+            median_best=medians.get(lesson.slug),
+            completed=read.get(lesson.slug, 0),
+            passed=passed.get(lesson.slug, 0),
         )
-    return tuple(summaries), (members, members - started, struggling_count)
+        for lesson in lessons
+    )
+    return GridPage(
+        lessons=tuple(lessons),
+        rows=tuple(page_rows),
+        summaries=summaries,
+        member_count=members,
+        not_started_count=not_started_count,
+        needs_help_count=needs_help_count,
+        matching=matching,
+        page=page if students else 1,
+        page_size=page_size,
+        completions_by_day=_days(hours, zone),
+    )
 
 
 # --- Teacher home ---------------------------------------------------------------------------
@@ -928,10 +966,7 @@ def completions_by_day(
     falls on its day in the cohort's zone, so a lesson read at 8 pm Central counts that evening,
     not the next UTC day.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        hour = func.floor(func.extract("epoch", LessonProgress.completed_at) / 3600)
-    else:  # SQLite: whole seconds, then integer division
-        hour = func.cast(func.strftime("%s", LessonProgress.completed_at), Integer) // 3600
+    hour = utc_hour(LessonProgress.completed_at)
     rows = db.session.execute(
         select(hour, func.count(LessonProgress.id))
         .where(
@@ -943,12 +978,17 @@ def completions_by_day(
         )
         .group_by(hour)
     ).all()
+    return list(_days(rows, zone))
+
+
+def _days(hour_counts, zone: str) -> tuple[tuple[date, int], ...]:
+    """Counts per UTC hour, added up per day in `zone`."""
     tzinfo = ZoneInfo(zone)
     days: dict[date, int] = {}
-    for hours, count in rows:
+    for hours, count in hour_counts:
         day = datetime.fromtimestamp(int(hours) * 3600, tzinfo).date()
         days[day] = days.get(day, 0) + count
-    return sorted(days.items())
+    return tuple(sorted(days.items()))
 
 
 def cumulative(daily: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:

@@ -79,7 +79,6 @@ from ..reports import (
     cohort_grid,
     cohort_grid_page,
     cohort_zone,
-    completions_by_day,
     cumulative,
     grid_table,
     known_zones,
@@ -250,8 +249,8 @@ def progress(cohort_id: int):
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
     page = request.args.get("page", 1, type=int)
-    grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page)
     zone = zone_of(cohort)
+    grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
     completion_bars = bar_chart(
         "completion-chart",
         _("Lessons read, by lesson"),
@@ -262,7 +261,7 @@ def progress(cohort_id: int):
         ),
         [(summary.lesson.title, summary.percent_completed) for summary in grid.summaries],
     )
-    timeline = cumulative(completions_by_day(cohort, grid.lessons, zone))
+    timeline = cumulative(grid.completions_by_day)
     completion_line = (
         line_chart(
             "timeline-chart",
