@@ -7,11 +7,12 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -129,10 +130,10 @@ class ClubBanner:
     leads_a_group: bool
 
 
-def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
-    """The user and their club banner in one query: one row per membership, each with its
-    cohort's unfinished session if it has one (the partial index on live sessions finds it)."""
-    rows = db.session.execute(
+@lru_cache(maxsize=1)
+def _user_with_banner_query():
+    """Built once: composing this SELECT cost more than running it, on every signed-in page."""
+    return (
         select(
             User, Membership.role, ClubSession.id, ClubSession.started_at, Cohort.id, Cohort.name
         )
@@ -145,8 +146,14 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
             & (Membership.role == MEMBER),
         )
         .outerjoin(Cohort, Cohort.id == ClubSession.cohort_id)
-        .where(User.id == user_id)
-    ).all()
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
+    """The user and their club banner in one query: one row per membership, each with its
+    cohort's unfinished session if it has one (the partial index on live sessions finds it)."""
+    rows = db.session.execute(_user_with_banner_query(), {"user_id": user_id}).all()
     if not rows:
         return None, ClubBanner((), False)
     since = cutoff()
