@@ -644,14 +644,16 @@ class CohortOverview:
         )
 
 
-def teacher_overview(
-    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
-) -> list[CohortOverview]:
-    """Each of the teacher's cohorts with its headline figures: one query (a grouped subquery
-    per figure, joined to the teacher's cohorts)."""
-    slugs = [lesson.slug for lesson in lessons]
-    since = utcnow() - timedelta(days=ACTIVE_DAYS)
-    own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher.id))
+@lru_cache(maxsize=1)
+def _overview_statement():
+    """Built once (composing it cost more than running it). Parameters: teacher_id, slugs,
+    since."""
+    slugs = bindparam("slugs", expanding=True)
+    since = bindparam("since", type_=DateTime)
+    teacher_id = bindparam("teacher_id")
+    own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher_id))
+    # Only the teacher's students' rows are grouped, not the whole school's.
+    students = select(Membership.user_id).where(own)
 
     def per_cohort(figure, joined=None):
         query = select(Membership.cohort_id.label("cohort_id"), figure.label("figure"))
@@ -663,23 +665,30 @@ def teacher_overview(
     # Completed means what the grid says: read to the end, or the quiz passed.
     done = union(
         select(LessonProgress.user_id, LessonProgress.lesson_slug).where(
-            LessonProgress.completed_at.is_not(None), LessonProgress.lesson_slug.in_(slugs)
+            LessonProgress.user_id.in_(students),
+            LessonProgress.completed_at.is_not(None),
+            LessonProgress.lesson_slug.in_(slugs),
         ),
         select(QuizAttempt.user_id, QuizAttempt.lesson_slug).where(
-            QuizAttempt.passed.is_(True), QuizAttempt.lesson_slug.in_(slugs)
+            QuizAttempt.user_id.in_(students),
+            QuizAttempt.passed.is_(True),
+            QuizAttempt.lesson_slug.in_(slugs),
         ),
     ).subquery()
     completed = per_cohort(func.count(), done)
     recent_users = union(
         select(LessonProgress.user_id.label("user_id")).where(
-            (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since)
+            LessonProgress.user_id.in_(students),
+            (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since),
         ),
-        select(QuizAttempt.user_id.label("user_id")).where(QuizAttempt.submitted_at >= since),
+        select(QuizAttempt.user_id.label("user_id")).where(
+            QuizAttempt.user_id.in_(students), QuizAttempt.submitted_at >= since
+        ),
     ).subquery()
     active = per_cohort(func.count(func.distinct(Membership.user_id)), recent_users)
     struggling = (
         select(QuizAttempt.user_id.label("user_id"))
-        .where(QuizAttempt.lesson_slug.in_(slugs))
+        .where(QuizAttempt.user_id.in_(students), QuizAttempt.lesson_slug.in_(slugs))
         .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
         .having(func.count(QuizAttempt.id) >= 2, func.max(QuizAttempt.passed.cast(Integer)) == 0)
         .subquery()
@@ -687,11 +696,25 @@ def teacher_overview(
     needs_help = per_cohort(func.count(func.distinct(Membership.user_id)), struggling)
     figures = (members, completed, active, needs_help)
     query = select(Cohort, *(func.coalesce(f.c.figure, 0) for f in figures)).where(
-        Cohort.owner_id == teacher.id
+        Cohort.owner_id == teacher_id
     )
     for figure in figures:
         query = query.outerjoin(figure, figure.c.cohort_id == Cohort.id)
-    rows = db.session.execute(query).all()
+    return query
+
+
+def teacher_overview(
+    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
+) -> list[CohortOverview]:
+    """Each of the teacher's cohorts with its headline figures: one query (a grouped subquery
+    per figure, joined to the teacher's cohorts)."""
+    slugs = [lesson.slug for lesson in lessons]
+    parameters = {
+        "teacher_id": teacher.id,
+        "slugs": slugs,
+        "since": utcnow() - timedelta(days=ACTIVE_DAYS),
+    }
+    rows = db.session.execute(_overview_statement(), parameters).all()
     overview = [
         CohortOverview(
             cohort=cohort,
