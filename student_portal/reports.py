@@ -460,6 +460,12 @@ def _grid_statement(sort: str, show: str, dialect: str):
         .where(tries.c.best.is_not(None))
         .subquery()
     )
+    # The hour in a subquery, so the GROUP BY names the same expression on PostgreSQL.
+    completions = (
+        select(utc_hour(reading.c.completed).label("hour"))
+        .where(reading.c.completed.is_not(None))
+        .subquery()
+    )
     everyone = select(
         func.count().label("members"),
         func.sum(standing.c.not_started).label("not_started"),
@@ -509,11 +515,7 @@ def _grid_statement(sort: str, show: str, dialect: str):
             n3=everyone.c.needs_help,
         ),
         _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
-        _grid_part(
-            "hour", n1=utc_hour(reading.c.completed), n2=func.count()
-        )
-        .where(reading.c.completed.is_not(None))
-        .group_by(utc_hour(reading.c.completed)),
+        _grid_part("hour", n1=completions.c.hour, n2=func.count()).group_by(completions.c.hour),
     ]
     return union_all(*parts)
 
