@@ -1,12 +1,13 @@
 """The answers export at the size of a big school, two teachers at once, over real HTTP.
 
-Builds a temporary SQLite database with one cohort of N students (default 3,000; bulk inserts,
+Builds a temporary SQLite database (or PORTAL_DATABASE_URL when it is set; `--reset` empties a
+throwaway PostgreSQL first) with one cohort of N students (default 3,000; bulk inserts,
 the real lessons, about three attempts per lesson), serves it with the README's production
 command (`gunicorn --workers 4`, default 30 s timeout) on 127.0.0.1, signs two teachers' browsers
 in and downloads the answers export in both at the same time, then checks each file against the
 database: every stored answer exactly once, nothing else, and the end-of-file line present.
 
-    export students=3000 answers=1043211 db_rows=1043211 files=2 complete=2 identical=2
+    export db=sqlite students=3000 answers=1043211 db_rows=1043211 files=2 complete=2 identical=2
         seconds=41.3 slowest_s=41.3 size_mb=88.1
 
 Run: `.venv/bin/python benchmarks/export.py [--students N]`
@@ -18,6 +19,7 @@ import argparse
 import csv
 import http.client
 import io
+import os
 import sys
 import tempfile
 import threading
@@ -26,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -155,16 +158,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=3000)
     parser.add_argument("--teachers", type=int, default=2, help="downloads at the same time")
+    parser.add_argument("--reset", action="store_true", help="PostgreSQL: drop all tables first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        database_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        database_url = os.environ.get("PORTAL_DATABASE_URL") or (
+            f"sqlite:///{Path(folder) / 'bench.db'}"
+        )
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "SECRET_KEY": "benchmark",
             }
         )
-        cohort_ids = [build_school(app, args.students)]
+        cohort_ids = [build_school(app, args.students, reset=args.reset)]
         cohort_ids += add_teachers(app, cohort_ids[0], args.teachers - 1)
         stored = stored_answers(app, cohort_ids[0])  # every cohort has the same students
         with app.app_context():
@@ -207,7 +213,8 @@ def main() -> None:
                 file=sys.stderr,
             )
         print(
-            f"export students={args.students} db_rows={sum(stored.values())} "
+            f"export db={make_url(database_url).get_backend_name()} "
+            f"students={args.students} db_rows={sum(stored.values())} "
             f"files={len(results)} complete={complete} identical={identical} "
             f"worker_timeouts={killed} seconds={elapsed:.1f} slowest_s={max(timings):.1f} "
             f"size_mb={max(len(r[1]) for r in results) / 1e6:.1f}"

@@ -33,8 +33,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None, log=None):
-    """Serve the app on a free loopback port; yields its base URL, stops it afterwards."""
+def gunicorn(
+    database_url: str,
+    workers: int = 4,
+    extra_env: dict | None = None,
+    log=None,
+    app_spec: str = "app:app",
+    cwd: Path = ROOT,
+):
+    """Serve the app (or `app_spec` from `cwd`) on a free loopback port; yields its base URL,
+    stops it afterwards."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -52,10 +60,10 @@ def gunicorn(database_url: str, workers: int = 4, extra_env: dict | None = None,
         str(workers),
         "--bind",
         f"127.0.0.1:{port}",
-        "app:app",
+        app_spec,
     ]
     output = log or subprocess.DEVNULL
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -1,10 +1,11 @@
 """How many follower polls per second a live club session's state endpoint answers.
 
-Starts a session in a temporary SQLite database, signs in 30 (--followers) students who
-join it, then has them poll `/learn/sessions/<id>/state.json` in turn for a few seconds
-(--seconds) through the test client, one request at a time on one core. Prints:
+Starts a session in a temporary SQLite database (or PORTAL_DATABASE_URL when it is set;
+`--reset` empties a throwaway PostgreSQL first), signs in 30 (--followers) students who join it,
+then has them poll `/learn/sessions/<id>/state.json` in turn for a few seconds (--seconds)
+through the test client, one request at a time on one core. Prints:
 
-    session_poll followers=30 requests=4200 rps=840.0 p50_ms=1.1 p95_ms=1.6 queries=2
+    session_poll db=sqlite followers=30 requests=4200 rps=840.0 p50_ms=1.1 p95_ms=1.6 queries=2
 
 A follower polls every 3 s, so `rps × 3` is how many students one worker can keep in step.
 Run: `.venv/bin/python benchmarks/session_poll.py [--followers N] [--seconds S]`
@@ -13,12 +14,15 @@ Run: `.venv/bin/python benchmarks/session_poll.py [--followers N] [--seconds S]`
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,11 +39,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--reset", action="store_true", help="PostgreSQL: drop all tables first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        database_url = os.environ.get("PORTAL_DATABASE_URL") or (
+            f"sqlite:///{Path(folder) / 'poll.db'}"
+        )
         app = create_app(
             {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'poll.db'}",
+                "SQLALCHEMY_DATABASE_URI": database_url,
                 "SECRET_KEY": "benchmark",
                 "WTF_CSRF_ENABLED": False,
                 "SESSION_COOKIE_SECURE": False,
@@ -47,6 +55,9 @@ def main() -> None:
         )
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         with app.app_context():
+            if args.reset and db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as connection:
+                    connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.create_all()
             teacher = User(username="teacher", role=TEACHER, password_hash=password_hash)
             cohort = Cohort(name="Club", grade_band="6-8", owner=teacher, join_code="POLL22")
@@ -94,7 +105,8 @@ def main() -> None:
         elapsed = time.perf_counter() - began
         timings.sort()
         print(
-            f"session_poll followers={args.followers} requests={len(timings)} "
+            f"session_poll db={make_url(database_url).get_backend_name()} "
+            f"followers={args.followers} requests={len(timings)} "
             f"rps={len(timings) / elapsed:.1f} p50_ms={statistics.median(timings):.2f} "
             f"p95_ms={timings[round(0.95 * (len(timings) - 1))]:.2f} queries={len(queries)}"
         )

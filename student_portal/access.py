@@ -21,9 +21,13 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    from .club import user_with_banner
+
+    # Every signed-in page shows the club banner: it comes in the same query as the user.
+    user, banner = user_with_banner(int(user_id))
     if user is None or user.session_version != int(version) or not user.active:
         return None
+    user.club_banner = banner
     return user
 
 

@@ -7,11 +7,12 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -19,11 +20,13 @@ from .access import ClubSessionPolicy, CohortPolicy
 from .content import Choice, Item, Lesson, Section, Step, shuffled
 from .extensions import db
 from .models import (
+    LEADER,
     MEMBER,
     RESPONDENTS,
     Attendance,
     ClubSession,
     Cohort,
+    Membership,
     PollTally,
     PollVoter,
     User,
@@ -102,6 +105,73 @@ def live_sessions_for_member(user: User) -> list[ClubSession]:
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class BannerCohort:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class BannerSession:
+    """A live session of one of the student's cohorts, as the banner shows it."""
+
+    id: int
+    cohort: BannerCohort
+
+
+@dataclass(frozen=True)
+class ClubBanner:
+    """What every signed-in student's page shows of club sessions: the live ones to join, and
+    whether the student leads a group (the "Lead" link)."""
+
+    live_sessions: tuple[BannerSession, ...]
+    leads_a_group: bool
+
+
+@lru_cache(maxsize=1)
+def _user_with_banner_query():
+    """Built once: composing this SELECT cost more than running it, on every signed-in page."""
+    return (
+        select(
+            User, Membership.role, ClubSession.id, ClubSession.started_at, Cohort.id, Cohort.name
+        )
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(
+            ClubSession,
+            # Leaders run their group's sessions, not follow them.
+            (ClubSession.cohort_id == Membership.cohort_id)
+            & ClubSession.ended_at.is_(None)
+            & (Membership.role == MEMBER),
+        )
+        .outerjoin(Cohort, Cohort.id == ClubSession.cohort_id)
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
+    """The user and their club banner in one query: one row per membership, each with its
+    cohort's unfinished session if it has one (the partial index on live sessions finds it)."""
+    rows = db.session.execute(_user_with_banner_query(), {"user_id": user_id}).all()
+    if not rows:
+        return None, ClubBanner((), False)
+    since = cutoff()
+    live = tuple(
+        BannerSession(session_id, BannerCohort(cohort_id, cohort_name))
+        for _, _, session_id, started, cohort_id, cohort_name in rows
+        if session_id is not None and started >= since
+    )
+    return rows[0][0], ClubBanner(live, any(role == LEADER for _, role, *_ in rows))
+
+
+def club_banner(user: User) -> ClubBanner:
+    """The banner read with the user (access.load_user), or read now: one query either way."""
+    banner = getattr(user, "club_banner", None)
+    if banner is None:
+        _, banner = user_with_banner(user.id)
+        user.club_banner = banner
+    return banner
 
 
 def start_session(

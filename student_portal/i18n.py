@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
-from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
-from flask_babel import Babel, get_locale
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 from .extensions import csrf, db
@@ -70,7 +70,40 @@ def reader_language() -> str:
     """The language of this request ("en" outside a request, as in the CLI)."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return _request_translations()[1]
+
+
+def _request_translations():
+    """(translations, language) of this request, looked up once per locale.
+
+    Flask-Babel looks the locale and the catalog up again for every string (several context
+    lookups and a Locale → str each time); a page has a hundred strings. The answer is kept on
+    Flask-Babel's own per-request namespace beside the locale it was made for, so
+    `force_locale()` and `refresh()`, which change or clear that locale, are still obeyed.
+    """
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    kept = getattr(babel_context, "portal_translations", None)
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    locale = get_locale()  # runs the locale selector the first time in a request
+    answer = (get_translations(), str(locale or DEFAULT_LANGUAGE))
+    babel_context = g.get("_flask_babel")
+    if babel_context is not None and locale is not None:
+        babel_context.portal_translations = (locale, answer)
+    return answer
+
+
+def _install_fast_gettext(app) -> None:
+    """Templates translate through _request_translations() (same catalogs, same newstyle
+    formatting and escaping as Flask-Babel's own callables)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations()[0].ugettext(s),
+        ngettext=lambda s, p, n: _request_translations()[0].ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations()[0].upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations()[0].unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +129,7 @@ def init_app(app) -> None:
     # One Babel per app: Flask-Babel caches loaded catalogs on the Babel object, and apps with
     # different translation folders (tests, a second site) must not share them.
     Babel(app, locale_selector=select_locale, timezone_selector=school_timezone)
+    _install_fast_gettext(app)
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "local_time")
     app.jinja_env.globals["offered_languages"] = offered

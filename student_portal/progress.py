@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Integer, func, select
+from sqlalchemy import DateTime, Float, Integer, cast, func, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from .content import GradeResult, Lesson, grade
@@ -121,25 +121,37 @@ def review(attempt: QuizAttempt, lesson: Lesson) -> GradeResult | None:
 
 
 def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]:
-    """Every lesson's status for one student, from two queries."""
-    progress = {
-        row.lesson_slug: row
-        for row in db.session.scalars(
-            select(LessonProgress).where(LessonProgress.user_id == user.id)
+    """Every lesson's status for one student, from one query (reading rows, then per-lesson
+    attempt figures, as one UNION ALL)."""
+    no_time, no_number = cast(null(), DateTime), cast(null(), Integer)
+    rows = db.session.execute(
+        union_all(
+            select(
+                LessonProgress.lesson_slug,
+                LessonProgress.started_at,
+                LessonProgress.completed_at,
+                no_number,
+                no_number,
+                cast(null(), Float),
+            ).where(LessonProgress.user_id == user.id),
+            select(
+                QuizAttempt.lesson_slug,
+                no_time,
+                no_time,
+                func.count(QuizAttempt.id),
+                func.max(QuizAttempt.passed.cast(Integer)),
+                func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+            )
+            .where(QuizAttempt.user_id == user.id)
+            .group_by(QuizAttempt.lesson_slug),
         )
-    }
-    best = {}
-    for slug, count, passed, best_score in db.session.execute(
-        select(
-            QuizAttempt.lesson_slug,
-            func.count(QuizAttempt.id),
-            func.max(QuizAttempt.passed.cast(Integer)),
-            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
-        )
-        .where(QuizAttempt.user_id == user.id)
-        .group_by(QuizAttempt.lesson_slug)
-    ):
-        best[slug] = (count, bool(passed), round(100 * best_score))
+    ).all()
+    progress, best = {}, {}
+    for slug, started, completed, count, passed, best_score in rows:
+        if count is None:
+            progress[slug] = (started, completed)
+        else:
+            best[slug] = (count, bool(passed), round(100 * best_score))
 
     statuses = []
     for lesson in lessons:
@@ -147,7 +159,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
         count, passed, best_percent = best.get(lesson.slug, (0, False, None))
         status = status_of(
             started=row is not None,
-            completed=row is not None and row.completed_at is not None,
+            completed=row is not None and row[1] is not None,
             attempts=count,
             passed=passed,
         )
@@ -155,8 +167,8 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
             LessonStatus(
                 lesson=lesson,
                 status=status,
-                started_at=row.started_at if row else None,
-                completed_at=row.completed_at if row else None,
+                started_at=row[0] if row else None,
+                completed_at=row[1] if row else None,
                 attempts=count,
                 best_percent=best_percent,
                 part=row.part if row else 1,

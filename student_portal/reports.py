@@ -14,7 +14,22 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Integer, case, func, select, union
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from .content import (
@@ -231,6 +246,381 @@ def sorted_rows(grid: CohortGrid, sort: str, row_filter: str) -> list[StudentRow
     return sorted(rows, key=SORTS.get(sort, SORTS["name"]))
 
 
+# --- The grid, one page at a time -----------------------------------------------------------
+
+GRID_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class GridPage:
+    """One page of a cohort's grid, sorted and filtered over the whole cohort, with the summary
+    row and the filter counts over everyone."""
+
+    lessons: tuple[Lesson, ...]
+    rows: tuple[StudentRow, ...]  # this page's students, in order
+    summaries: tuple[LessonSummary, ...]  # over every member
+    member_count: int
+    not_started_count: int
+    needs_help_count: int
+    matching: int  # members the filter shows, on all pages
+    page: int  # 1-based
+    page_size: int = GRID_PAGE_SIZE
+    completions_by_day: tuple[tuple[date, int], ...] = ()  # lessons read per day, everyone
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.matching // self.page_size))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.rows)
+
+
+def _cell(started, completed, attempts, passed, best) -> Cell:
+    status = status_of(
+        started=started is not None,
+        completed=completed is not None,
+        attempts=attempts or 0,
+        passed=bool(passed),
+    )
+    best_percent = round(100 * best) if best is not None else None
+    return Cell(status=status, attempts=attempts or 0, best_percent=best_percent)
+
+
+# The grid page's one statement returns rows of several kinds in these columns (NULL where a
+# kind has nothing to say): a student shown, a reading row or an attempts figure of theirs, a
+# lesson's summary figures, the cohort's counts, and completions per UTC hour for the chart.
+GRID_COLUMNS = (
+    ("kind", String),
+    ("user_id", Integer),
+    ("username", String),
+    ("display_name", String),
+    ("role", String),
+    ("slug", String),
+    ("t1", DateTime),
+    ("t2", DateTime),
+    ("n1", Integer),
+    ("n2", Integer),
+    ("n3", Integer),
+    ("f1", Float),
+    ("f2", Float),
+)
+
+
+def _grid_part(kind: str, **values):
+    """One SELECT of the grid statement: `values` by column name, typed NULL elsewhere."""
+    columns = [literal(kind, String).label("kind")]
+    for name, kind_type in GRID_COLUMNS[1:]:
+        value = values.get(name)
+        columns.append((cast(null(), kind_type) if value is None else value).label(name))
+    return select(*columns)
+
+
+def utc_hour(column):
+    """Whole hours since the epoch of a stored UTC time, in SQL (portable between databases)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / 3600), Integer)
+    return func.cast(func.strftime("%s", column), Integer) // 3600  # SQLite: whole seconds
+
+
+def _later(first, second):
+    """The later of two times, either of which may be NULL (GREATEST is not portable)."""
+    return case(
+        (first.is_(None), second), (second.is_(None), first), (first > second, first), else_=second
+    )
+
+
+@lru_cache(maxsize=64)
+def _grid_statement(sort: str, show: str, dialect: str):
+    """The grid page's statement for one sort and filter (and database), built once: composing
+    it cost more than running it for a class of 30. Parameters: cohort_id, slugs, after, until.
+    """
+    slugs = bindparam("slugs", expanding=True)
+    member_ids = select(Membership.user_id).where(Membership.cohort_id == bindparam("cohort_id"))
+    # A passed quiz counts as a lesson completed even when the reading was not finished.
+    read_to_the_end = (
+        select(LessonProgress.id)
+        .where(
+            LessonProgress.user_id == QuizAttempt.user_id,
+            LessonProgress.lesson_slug == QuizAttempt.lesson_slug,
+            LessonProgress.completed_at.is_not(None),
+        )
+        .exists()
+    )
+    passed_any = func.max(QuizAttempt.passed.cast(Integer))
+    tries = (
+        select(
+            QuizAttempt.user_id.label("user_id"),
+            QuizAttempt.lesson_slug.label("slug"),
+            func.count(QuizAttempt.id).label("attempts"),
+            passed_any.label("passed"),
+            func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score).label("best"),
+            func.max(QuizAttempt.submitted_at).label("last"),
+            case(((passed_any == 1) & ~read_to_the_end, 1), else_=0).label("done_by_passing"),
+        )
+        .where(QuizAttempt.user_id.in_(member_ids), QuizAttempt.lesson_slug.in_(slugs))
+        .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
+        .cte("tries")
+    )
+    reading = (
+        select(
+            LessonProgress.user_id.label("user_id"),
+            LessonProgress.lesson_slug.label("slug"),
+            LessonProgress.started_at.label("started"),
+            LessonProgress.completed_at.label("completed"),
+        )
+        .where(LessonProgress.user_id.in_(member_ids), LessonProgress.lesson_slug.in_(slugs))
+        .cte("reading")
+    )
+    done_by_passing = tries.c.done_by_passing
+    struggling = case(((tries.c.attempts >= 2) & (tries.c.passed == 0), 1), else_=0)
+    tries_by_student = (
+        select(
+            tries.c.user_id,
+            func.sum(tries.c.passed).label("passed"),
+            func.sum(done_by_passing).label("done_by_passing"),
+            func.max(struggling).label("needs_help"),
+            func.max(tries.c.last).label("last"),
+        )
+        .group_by(tries.c.user_id)
+        .subquery()
+    )
+    reading_by_student = (
+        select(
+            reading.c.user_id,
+            func.count(reading.c.completed).label("read"),
+            func.max(func.coalesce(reading.c.completed, reading.c.started)).label("last"),
+        )
+        .group_by(reading.c.user_id)
+        .subquery()
+    )
+    standing = (
+        select(
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            Membership.role,
+            (
+                func.coalesce(reading_by_student.c.read, 0)
+                + func.coalesce(tries_by_student.c.done_by_passing, 0)
+            ).label("completed"),
+            func.coalesce(tries_by_student.c.passed, 0).label("passed"),
+            func.coalesce(tries_by_student.c.needs_help, 0).label("needs_help"),
+            case(
+                (reading_by_student.c.user_id.is_(None) & tries_by_student.c.user_id.is_(None), 1),
+                else_=0,
+            ).label("not_started"),
+            _later(reading_by_student.c.last, tries_by_student.c.last).label("last_active"),
+            func.lower(func.coalesce(User.display_name, User.username)).label("name"),
+        )
+        .join(Membership, Membership.user_id == User.id)
+        .outerjoin(reading_by_student, reading_by_student.c.user_id == User.id)
+        .outerjoin(tries_by_student, tries_by_student.c.user_id == User.id)
+        .where(Membership.cohort_id == bindparam("cohort_id"))
+        .cte("standing")
+    )
+    filters = {
+        "all": true(),
+        "not-started": standing.c.not_started == 1,
+        "needs-help": standing.c.needs_help == 1,
+    }
+    orders = {
+        "name": (standing.c.name, standing.c.username),
+        "progress": (standing.c.passed.desc(), standing.c.completed.desc(), standing.c.name),
+        # Most recently active first; never-active students last.
+        "active": (standing.c.last_active.is_(None), standing.c.last_active.desc()),
+    }
+    ordered = (
+        select(
+            standing.c.user_id,
+            func.row_number()
+            .over(order_by=(*orders.get(sort, orders["name"]), standing.c.user_id))
+            .label("position"),
+        )
+        .where(filters.get(show, filters["all"]))
+        .cte("ordered")
+    )
+    shown = (
+        select(ordered.c.user_id, ordered.c.position)
+        .where(ordered.c.position > bindparam("after"), ordered.c.position <= bindparam("until"))
+        .cte("shown")
+    )
+    shown_ids = select(shown.c.user_id)
+    ranked = (
+        select(
+            tries.c.slug,
+            tries.c.best,
+            func.row_number().over(partition_by=tries.c.slug, order_by=tries.c.best).label("rank"),
+            func.count().over(partition_by=tries.c.slug).label("scored"),
+        )
+        .where(tries.c.best.is_not(None))
+        .subquery()
+    )
+    # The hour in a subquery, so the GROUP BY names the same expression on PostgreSQL.
+    completions = (
+        select(utc_hour(reading.c.completed).label("hour"))
+        .where(reading.c.completed.is_not(None))
+        .subquery()
+    )
+    everyone = select(
+        func.count().label("members"),
+        func.sum(standing.c.not_started).label("not_started"),
+        func.sum(standing.c.needs_help).label("needs_help"),
+    ).subquery()
+    parts = [
+        _grid_part(
+            "student",
+            user_id=standing.c.user_id,
+            username=standing.c.username,
+            display_name=standing.c.display_name,
+            role=standing.c.role,
+            t1=standing.c.last_active,
+            n1=shown.c.position,
+        ).join(shown, shown.c.user_id == standing.c.user_id),
+        _grid_part(
+            "reading",
+            user_id=reading.c.user_id,
+            slug=reading.c.slug,
+            t1=reading.c.started,
+            t2=reading.c.completed,
+        ).where(reading.c.user_id.in_(shown_ids)),
+        _grid_part(
+            "tries",
+            user_id=tries.c.user_id,
+            slug=tries.c.slug,
+            n1=tries.c.attempts,
+            n2=tries.c.passed,
+            f1=tries.c.best,
+        ).where(tries.c.user_id.in_(shown_ids)),
+        _grid_part(
+            "read", slug=reading.c.slug, n1=func.count(reading.c.completed)
+        ).group_by(reading.c.slug),
+        _grid_part(
+            "passed", slug=tries.c.slug, n1=func.sum(tries.c.passed), n2=func.sum(done_by_passing)
+        ).group_by(tries.c.slug),
+        # The median best score: the middle one, or the two middle ones, of each lesson's.
+        _grid_part(
+            "median", slug=ranked.c.slug, f1=func.min(ranked.c.best), f2=func.max(ranked.c.best)
+        )
+        .where(ranked.c.rank.in_([(ranked.c.scored + 1) // 2, (ranked.c.scored + 2) // 2]))
+        .group_by(ranked.c.slug),
+        _grid_part(
+            "cohort",
+            n1=everyone.c.members,
+            n2=everyone.c.not_started,
+            n3=everyone.c.needs_help,
+        ),
+        _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
+        _grid_part("hour", n1=completions.c.hour, n2=func.count()).group_by(completions.c.hour),
+    ]
+    return union_all(*parts)
+
+
+def cohort_grid_page(
+    cohort: Cohort,
+    lessons: Sequence[Lesson],
+    sort: str = "name",
+    show: str = "all",
+    page: int = 1,
+    page_size: int = GRID_PAGE_SIZE,
+    zone: str = "UTC",
+) -> GridPage:
+    """A page of the grid, sorted and filtered over the whole cohort: one SQL statement
+    whatever the cohort size.
+
+    The cohort's attempts are grouped per student and lesson once (a CTE) and that serves the
+    sort keys, the filter counts, the summary row and the medians; only the page's students
+    come back with their cells, so nothing in Python goes over the whole cohort.
+    """
+    slugs = [lesson.slug for lesson in lessons]
+    page = max(1, page)
+    statement = _grid_statement(
+        sort if sort in SORTS else "name",
+        show if show in FILTERS else "all",
+        db.session.get_bind().dialect.name,
+    )
+    parameters = {
+        "cohort_id": cohort.id,
+        "slugs": slugs,
+        "after": (page - 1) * page_size,
+        "until": page * page_size,
+    }
+    rows = db.session.connection().execute(statement, parameters).all()
+
+    students: dict[int, tuple] = {}
+    cell_parts: dict[tuple[int, str], dict] = {}
+    read: dict[str, int] = {}
+    passed: dict[str, int] = {}
+    medians: dict[str, int] = {}
+    hours: list[tuple[int, int]] = []
+    members = not_started_count = needs_help_count = matching = 0
+    for kind, user_id, username, display_name, role, slug, t1, t2, n1, n2, n3, f1, f2 in rows:
+        if kind == "student":
+            students[user_id] = (n1, Member(user_id, username, display_name), role, t1)
+        elif kind == "reading":
+            cell_parts.setdefault((user_id, slug), {}).update(started=t1, completed=t2)
+        elif kind == "tries":
+            cell_parts.setdefault((user_id, slug), {}).update(attempts=n1, passed=n2, best=f1)
+        elif kind == "read":
+            read[slug] = read.get(slug, 0) + (n1 or 0)
+        elif kind == "passed":
+            passed[slug] = n1 or 0
+            read[slug] = read.get(slug, 0) + (n2 or 0)
+        elif kind == "median":
+            medians[slug] = round((round(100 * f1) + round(100 * f2)) / 2)
+        elif kind == "cohort":
+            members, not_started_count, needs_help_count = n1 or 0, n2 or 0, n3 or 0
+        elif kind == "matching":
+            matching = n1 or 0
+        else:
+            hours.append((n1, n2))
+    if not students and page > 1 and matching:
+        # Past the last page (an old link, a typed number): the first page instead.
+        return cohort_grid_page(cohort, lessons, sort, show, 1, page_size, zone)
+    page_rows = []
+    for _position, member, role, last_active in sorted(students.values(), key=lambda s: s[0]):
+        cells = []
+        for slug in slugs:
+            figures = cell_parts.get((member.id, slug), {})
+            cells.append(
+                _cell(
+                    figures.get("started"),
+                    figures.get("completed"),
+                    figures.get("attempts"),
+                    figures.get("passed"),
+                    figures.get("best"),
+                )
+            )
+        page_rows.append(StudentRow(member, role, tuple(cells), last_active))
+    summaries = tuple(
+        LessonSummary(
+            lesson=lesson,
+            percent_completed=_percent(read.get(lesson.slug, 0), members),
+            percent_passed=_percent(passed.get(lesson.slug, 0), members),
+            median_best=medians.get(lesson.slug),
+            completed=read.get(lesson.slug, 0),
+            passed=passed.get(lesson.slug, 0),
+        )
+        for lesson in lessons
+    )
+    return GridPage(
+        lessons=tuple(lessons),
+        rows=tuple(page_rows),
+        summaries=summaries,
+        member_count=members,
+        not_started_count=not_started_count,
+        needs_help_count=needs_help_count,
+        matching=matching,
+        page=page if students else 1,
+        page_size=page_size,
+        completions_by_day=_days(hours, zone),
+    )
+
+
 # --- Teacher home ---------------------------------------------------------------------------
 
 ACTIVE_DAYS = 7
@@ -256,76 +646,87 @@ class CohortOverview:
         )
 
 
-def teacher_overview(
-    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
-) -> list[CohortOverview]:
-    """Each of the teacher's cohorts with its headline figures: four queries in all."""
-    slugs = [lesson.slug for lesson in lessons]
-    since = utcnow() - timedelta(days=ACTIVE_DAYS)
-    own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher.id))
+@lru_cache(maxsize=1)
+def _overview_statement():
+    """Built once (composing it cost more than running it). Parameters: teacher_id, slugs,
+    since."""
+    slugs = bindparam("slugs", expanding=True)
+    since = bindparam("since", type_=DateTime)
+    teacher_id = bindparam("teacher_id")
+    own = Membership.cohort_id.in_(select(Cohort.id).where(Cohort.owner_id == teacher_id))
+    # Only the teacher's students' rows are grouped, not the whole school's.
+    students = select(Membership.user_id).where(own)
 
-    cohorts = db.session.execute(
-        select(Cohort, func.count(Membership.id))
-        .outerjoin(Membership, Membership.cohort_id == Cohort.id)
-        .where(Cohort.owner_id == teacher.id)
-        .group_by(Cohort.id)
-    ).all()
+    def per_cohort(figure, joined=None):
+        query = select(Membership.cohort_id.label("cohort_id"), figure.label("figure"))
+        if joined is not None:
+            query = query.join(joined, joined.c.user_id == Membership.user_id)
+        return query.where(own).group_by(Membership.cohort_id).subquery()
+
+    members = per_cohort(func.count(Membership.id))
     # Completed means what the grid says: read to the end, or the quiz passed.
     done = union(
         select(LessonProgress.user_id, LessonProgress.lesson_slug).where(
-            LessonProgress.completed_at.is_not(None), LessonProgress.lesson_slug.in_(slugs)
+            LessonProgress.user_id.in_(students),
+            LessonProgress.completed_at.is_not(None),
+            LessonProgress.lesson_slug.in_(slugs),
         ),
         select(QuizAttempt.user_id, QuizAttempt.lesson_slug).where(
-            QuizAttempt.passed.is_(True), QuizAttempt.lesson_slug.in_(slugs)
+            QuizAttempt.user_id.in_(students),
+            QuizAttempt.passed.is_(True),
+            QuizAttempt.lesson_slug.in_(slugs),
         ),
     ).subquery()
-    completed = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count())
-            .join(done, done.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
-    )
+    completed = per_cohort(func.count(), done)
     recent_users = union(
         select(LessonProgress.user_id.label("user_id")).where(
-            (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since)
+            LessonProgress.user_id.in_(students),
+            (LessonProgress.started_at >= since) | (LessonProgress.completed_at >= since),
         ),
-        select(QuizAttempt.user_id.label("user_id")).where(QuizAttempt.submitted_at >= since),
+        select(QuizAttempt.user_id.label("user_id")).where(
+            QuizAttempt.user_id.in_(students), QuizAttempt.submitted_at >= since
+        ),
     ).subquery()
-    active = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
-            .join(recent_users, recent_users.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
-    )
+    active = per_cohort(func.count(func.distinct(Membership.user_id)), recent_users)
     struggling = (
         select(QuizAttempt.user_id.label("user_id"))
-        .where(QuizAttempt.lesson_slug.in_(slugs))
+        .where(QuizAttempt.user_id.in_(students), QuizAttempt.lesson_slug.in_(slugs))
         .group_by(QuizAttempt.user_id, QuizAttempt.lesson_slug)
         .having(func.count(QuizAttempt.id) >= 2, func.max(QuizAttempt.passed.cast(Integer)) == 0)
         .subquery()
     )
-    needs_help = dict(
-        db.session.execute(
-            select(Membership.cohort_id, func.count(func.distinct(Membership.user_id)))
-            .join(struggling, struggling.c.user_id == Membership.user_id)
-            .where(own)
-            .group_by(Membership.cohort_id)
-        ).all()
+    needs_help = per_cohort(func.count(func.distinct(Membership.user_id)), struggling)
+    figures = (members, completed, active, needs_help)
+    query = select(Cohort, *(func.coalesce(f.c.figure, 0) for f in figures)).where(
+        Cohort.owner_id == teacher_id
     )
+    for figure in figures:
+        query = query.outerjoin(figure, figure.c.cohort_id == Cohort.id)
+    return query
+
+
+def teacher_overview(
+    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
+) -> list[CohortOverview]:
+    """Each of the teacher's cohorts with its headline figures: one query (a grouped subquery
+    per figure, joined to the teacher's cohorts)."""
+    slugs = [lesson.slug for lesson in lessons]
+    parameters = {
+        "teacher_id": teacher.id,
+        "slugs": slugs,
+        "since": utcnow() - timedelta(days=ACTIVE_DAYS),
+    }
+    rows = db.session.execute(_overview_statement(), parameters).all()
     overview = [
         CohortOverview(
             cohort=cohort,
-            members=members,
-            percent_completed=_percent(completed.get(cohort.id, 0), members * len(slugs)),
-            active_recently=active.get(cohort.id, 0),
-            needs_help=needs_help.get(cohort.id, 0),
+            members=count,
+            percent_completed=_percent(done_count, count * len(slugs)),
+            active_recently=active_count,
+            needs_help=needs_help_count,
             open_requests=open_requests.get(cohort.id, 0),
         )
-        for cohort, members in cohorts
+        for cohort, count, done_count, active_count, needs_help_count in rows
     ]
     return sorted(overview, key=lambda item: item.attention)
 
@@ -637,10 +1038,7 @@ def completions_by_day(
     falls on its day in the cohort's zone, so a lesson read at 8 pm Central counts that evening,
     not the next UTC day.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        hour = func.floor(func.extract("epoch", LessonProgress.completed_at) / 3600)
-    else:  # SQLite: whole seconds, then integer division
-        hour = func.cast(func.strftime("%s", LessonProgress.completed_at), Integer) // 3600
+    hour = utc_hour(LessonProgress.completed_at)
     rows = db.session.execute(
         select(hour, func.count(LessonProgress.id))
         .where(
@@ -652,12 +1050,17 @@ def completions_by_day(
         )
         .group_by(hour)
     ).all()
+    return list(_days(rows, zone))
+
+
+def _days(hour_counts, zone: str) -> tuple[tuple[date, int], ...]:
+    """Counts per UTC hour, added up per day in `zone`."""
     tzinfo = ZoneInfo(zone)
     days: dict[date, int] = {}
-    for hours, count in rows:
+    for hours, count in hour_counts:
         day = datetime.fromtimestamp(int(hours) * 3600, tzinfo).date()
         days[day] = days.get(day, 0) + count
-    return sorted(days.items())
+    return tuple(sorted(days.items()))
 
 
 def cumulative(daily: Sequence[tuple[date, int]]) -> list[tuple[date, int]]:

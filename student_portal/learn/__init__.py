@@ -9,16 +9,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import lesson_or_404, reader_lessons
-from ..access import ClubSessionPolicy, CohortPolicy, led_cohort_or_404, role_required
+from ..access import ClubSessionPolicy, led_cohort_or_404, role_required
 from ..club import (
     SessionError,
+    club_banner,
     current_poll,
     has_joined,
     has_voted,
     is_live,
     join,
     live_at,
-    live_sessions_for_member,
     stage,
     vote,
 )
@@ -328,11 +328,13 @@ def group(cohort_id: int):
 
 @bp.app_context_processor
 def live_club_sessions():
-    """The "Club session live — join" banner on every page of a signed-in student (one query)."""
+    """The "Club session live — join" banner on every page of a signed-in student: read with
+    the user (club.user_with_banner), no query of its own."""
     if current_user.is_authenticated and current_user.is_student:
+        banner = club_banner(current_user)
         return {
-            "live_club_sessions": live_sessions_for_member(current_user),
-            "leads_a_group": CohortPolicy.leads_any(current_user),
+            "live_club_sessions": banner.live_sessions,
+            "leads_a_group": banner.leads_a_group,
         }
     return {}
 

@@ -78,14 +78,13 @@ from ..reports import (
     SORTS,
     answers_table,
     cohort_grid,
+    cohort_grid_page,
     cohort_zone,
-    completions_by_day,
     cumulative,
     grid_table,
     known_zones,
     lesson_analysis,
     slugify,
-    sorted_rows,
     student_attempts,
     teacher_overview,
 )
@@ -242,12 +241,17 @@ def _zone_words(form: CohortSettingsForm) -> str:
 @bp.route("/cohorts/<id:cohort_id>/progress")
 @role_required("teacher")
 def progress(cohort_id: int):
-    """The cohort's students × lessons grid, with summaries and charts."""
+    """The cohort's students × lessons grid, a page of 50 at a time, with summaries and charts.
+
+    Sorting and filtering are done over the whole cohort in SQL, so page 2 of "by name" is the
+    51st to 100th names; the summary row and the charts count everyone.
+    """
     cohort = cohort_for_teacher_or_404(cohort_id)
-    grid = cohort_grid(cohort, reader_lessons())
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
+    page = request.args.get("page", 1, type=int)
     zone = zone_of(cohort)
+    grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
     completion_bars = bar_chart(
         "completion-chart",
         _("Lessons read, by lesson"),
@@ -258,7 +262,7 @@ def progress(cohort_id: int):
         ),
         [(summary.lesson.title, summary.percent_completed) for summary in grid.summaries],
     )
-    timeline = cumulative(completions_by_day(cohort, grid.lessons, zone))
+    timeline = cumulative(grid.completions_by_day)
     completion_line = (
         line_chart(
             "timeline-chart",
@@ -273,15 +277,18 @@ def progress(cohort_id: int):
         "teach/progress.html",
         cohort=cohort,
         grid=grid,
-        rows=sorted_rows(grid, sort, show),
+        rows=grid.rows,
         zone=zone,
         sort=sort,
         show=show,
         completion_bars=completion_bars,
         completion_line=completion_line,
         timeline=timeline,
-        needs_help_count=sum(row.needs_help for row in grid.rows),
-        not_started_count=sum(row.not_started for row in grid.rows),
+        needs_help_count=grid.needs_help_count,
+        not_started_count=grid.not_started_count,
+        page_url=lambda number: url_for(
+            "teach.progress", cohort_id=cohort.id, sort=sort, show=show, page=number
+        ),
     )
 
 
