@@ -19,7 +19,8 @@ from . import i18n
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
-from .content.survey import load_survey
+from .content.cache import load_cached
+from .content.survey import Survey, load_survey
 from .database import tune_sqlite
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .passwords import init_passwords
@@ -81,10 +82,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
 
-    # Loaded, validated and rendered once; invalid content stops start-up here.
-    app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
-    app.extensions["survey"] = load_survey(
-        app.config["LESSONS_DIR"], app.extensions["catalog"].resources
+    # Loaded, validated and rendered once (or read back from instance/, keyed by a hash of the
+    # lessons and the loader's code); invalid content stops start-up here.
+    app.extensions["catalog"], app.extensions["survey"] = load_cached(
+        app.config["LESSONS_DIR"], app.config["CONTENT_CACHE_DIR"], load_content
     )
     _check_help_resources(app)
 
@@ -125,6 +126,15 @@ def lesson_or_404(slug: str) -> Lesson:
     if lesson is None:
         abort(404)
     return lesson
+
+
+def load_content(lessons_dir: Path) -> tuple[Catalog, Survey | None]:
+    """The lesson catalog and the evaluation survey of a lessons folder, validated and rendered.
+
+    What the content cache stores (`content/cache.py`); raises `ContentError` on any problem.
+    """
+    catalog = load_catalog(lessons_dir)
+    return catalog, load_survey(lessons_dir, catalog.resources)
 
 
 def _check_help_resources(app: Flask) -> None:

@@ -15,6 +15,20 @@ from tests.factories import PASSWORD, TEST_HASHING, make_cohort, make_student, m
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def content_cache_dir(tmp_path_factory):
+    """One content cache for the whole run, outside the checkout's instance/ folder; the apps
+    and `flask` commands the tests start all use it (rendered once, read back after)."""
+    folder = tmp_path_factory.mktemp("content-cache")
+    previous = os.environ.get("PORTAL_CONTENT_CACHE_DIR")
+    os.environ["PORTAL_CONTENT_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["PORTAL_CONTENT_CACHE_DIR"]
+    else:
+        os.environ["PORTAL_CONTENT_CACHE_DIR"] = previous
+
+
 def app_config(tmp_path: Path, **overrides) -> dict:
     # PORTAL_TEST_DATABASE_URL runs the suite on PostgreSQL; SQLite in a temp file otherwise.
     database_url = os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
