@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, render_template, url_for
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -100,7 +102,27 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(evaluate.bp)
     register_cli(app)
     _register_pages(app)
+    if app.config["TEMPLATE_CACHE_DIR"]:
+        app.jinja_env.bytecode_cache = TemplateCache(app.config["TEMPLATE_CACHE_DIR"])
     return app
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates kept between starts, so each new worker's first pages skip Jinja's
+    compiler. Keyed by the template's source, so an edited template is compiled again."""
+
+    def __init__(self, directory: str):
+        super().__init__(directory)
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            pass  # then nothing is stored: slower first pages, never an error
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # a read-only or removed folder costs speed, never a page
+            pass
 
 
 class IdConverter(IntegerConverter):

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from student_portal import create_app
 from student_portal.extensions import db
@@ -16,17 +16,28 @@ FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def content_cache_dir(tmp_path_factory):
-    """One content cache for the whole run, outside the checkout's instance/ folder; the apps
-    and `flask` commands the tests start all use it (rendered once, read back after)."""
-    folder = tmp_path_factory.mktemp("content-cache")
-    previous = os.environ.get("PORTAL_CONTENT_CACHE_DIR")
-    os.environ["PORTAL_CONTENT_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        del os.environ["PORTAL_CONTENT_CACHE_DIR"]
-    else:
-        os.environ["PORTAL_CONTENT_CACHE_DIR"] = previous
+def start_up_caches(tmp_path_factory):
+    """One content cache and one template cache for the whole run, outside the checkout's
+    instance/ folder; the apps and `flask` commands the tests start all use them (lessons
+    rendered and templates compiled once, read back after)."""
+    folders = {
+        name: tmp_path_factory.mktemp(name.lower().replace("_", "-"))
+        for name in ("CONTENT_CACHE_DIR", "TEMPLATE_CACHE_DIR")
+    }
+    previous = {name: os.environ.get("PORTAL_" + name) for name in folders}
+    os.environ.update({"PORTAL_" + name: str(folder) for name, folder in folders.items()})
+    yield folders
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop("PORTAL_" + name, None)
+        else:
+            os.environ["PORTAL_" + name] = value
+
+
+def _relaxed_sync(dbapi_connection, _record):
+    # Tests only: with WAL, NORMAL skips the fsync at each commit (durability after a power
+    # cut, which no test can see); locking, isolation and the files themselves are unchanged.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def app_config(tmp_path: Path, **overrides) -> dict:
@@ -53,6 +64,8 @@ def make_app(tmp_path):
     def build(**overrides):
         app = create_app(app_config(tmp_path, **overrides))
         with app.app_context():
+            if db.engine.dialect.name == "sqlite":
+                event.listen(db.engine, "connect", _relaxed_sync)
             if db.engine.dialect.name == "postgresql":
                 with db.engine.begin() as connection:
                     connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
