@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 
 from student_portal import create_app
 from student_portal.extensions import db
@@ -56,8 +57,24 @@ def app_config(tmp_path: Path, **overrides) -> dict:
     return config
 
 
+@pytest.fixture(scope="session")
+def empty_schema(tmp_path_factory):
+    """`empty_schema()`: an SQLite file with every table and no rows, made by `create_all` once
+    per run; a test's database starts as a copy of it (the same file, without the DDL)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.db"
+
+    def get() -> Path:
+        if not path.exists():
+            engine = create_engine(f"sqlite:///{path}")
+            db.metadata.create_all(engine)
+            engine.dispose()
+        return path
+
+    return get
+
+
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, empty_schema):
     """Build an app with config overrides; its tables are created and dropped around the test."""
     apps = []
 
@@ -66,10 +83,13 @@ def make_app(tmp_path):
         with app.app_context():
             if db.engine.dialect.name == "sqlite":
                 event.listen(db.engine, "connect", _relaxed_sync)
+                database = db.engine.url.database
+                if database and not os.path.exists(database):
+                    shutil.copyfile(empty_schema(), database)
             if db.engine.dialect.name == "postgresql":
                 with db.engine.begin() as connection:
                     connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.create_all()
+            db.create_all()  # on a copy of the empty schema: only checks that every table is there
         apps.append(app)
         return app
 
