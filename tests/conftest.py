@@ -8,12 +8,45 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from werkzeug.routing import Rule
 
 from student_portal import create_app
 from student_portal.extensions import db
 from tests.factories import PASSWORD, TEST_HASHING, make_cohort, make_student, make_teacher
 
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
+
+_werkzeug_compile_builder = Rule._compile_builder
+_shared_builders: dict[tuple, object] = {}
+
+
+def _shared_compile_builder(self: Rule, append_unknown: bool = True):
+    """Werkzeug's URL builder for a rule, compiled once per run instead of once per app.
+
+    Every test builds its own app, and werkzeug compiles two small functions for each of its
+    URL rules, which was most of a test's set-up. The key holds everything the compiled code
+    depends on (the rule, its parsed parts, its defaults as they appear in the URL), so equal
+    keys get equal code; tests/test_suite_shortcuts.py checks it against werkzeug's own.
+    """
+    defaults = self.defaults or {}
+    key = (
+        append_unknown,
+        self.rule,
+        tuple(self._trace),
+        tuple(str(name) for name in defaults),
+        tuple(
+            (data, self._converters[data].to_url(defaults[data]))
+            for is_dynamic, data in self._trace
+            if is_dynamic and data in defaults
+        ),
+    )
+    builder = _shared_builders.get(key)
+    if builder is None:
+        builder = _shared_builders[key] = _werkzeug_compile_builder(self, append_unknown)
+    return builder
+
+
+Rule._compile_builder = _shared_compile_builder
 
 
 @pytest.fixture(scope="session", autouse=True)
