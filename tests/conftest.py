@@ -12,7 +12,14 @@ from werkzeug.routing import Rule
 
 from student_portal import create_app
 from student_portal.extensions import db
-from tests.factories import PASSWORD, TEST_HASHING, make_cohort, make_student, make_teacher
+from tests.factories import (
+    PASSWORD,
+    TEST_HASHING,
+    make_cohort,
+    make_student,
+    make_teacher,
+    one_transaction,
+)
 
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons" / "basic"
 
@@ -174,7 +181,7 @@ def auth(client):
 
 def build_school(app) -> dict:
     """Two teachers, each with a cohort; a student leader and two students in the first."""
-    with app.app_context():
+    with app.app_context(), one_transaction():
         teacher = make_teacher("teacher-a")
         other_teacher = make_teacher("teacher-b")
         cohort = make_cohort(teacher, "Period 3")
