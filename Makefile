@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
+# Python's own bytecode cache (__pycache__/, ignored by git) is used as for any installed
+# package, even where the shell turns it off: every test process would compile the app again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages
 
@@ -50,18 +53,26 @@ run: install catalogs
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	PORTAL_SESSION_COOKIE_SECURE=false $(FLASK) run --port $(PORT)
 
-## make test: install the test tools and run the whole suite.
+## make test: install the test tools and run the whole suite: the lessons check, lint, the suite
+## on SQLite in TEST_WORKERS processes (0: in this one), then the browser tests, each timed.
+TEST_WORKERS ?= 2
+TIMED = sh -c 'start=$$(date +%s); "$$@"; status=$$?; \
+  echo "$$0: $$(( $$(date +%s) - start )) s wall"; exit $$status'
 test: install-test catalogs
 	$(FLASK) lessons check --strict
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -rs
+	@$(TIMED) "suite (SQLite, without the browser)" $(BIN)/pytest -q -rs -n $(TEST_WORKERS) --ignore=tests/e2e
+	@$(TIMED) "browser tests (tests/e2e)" $(BIN)/pytest -q -rs -p no:xdist tests/e2e
 
 ## make test-postgres: on a throwaway PostgreSQL server (apt-get install postgresql), a short
-## classroom run (10 students, 10 s; fails on any 5xx, loss or double), then the whole suite.
+## classroom run (10 students, 10 s; fails on any 5xx, loss or double), then the whole suite in
+## one process (its tests share the one database). Of the browser tests only the student's story
+## runs here (it writes through every layer); the others test the browser, not the database.
 test-postgres: install-test catalogs
 	.ci/with-postgres sh -c 'PORTAL_DATABASE_URL="$$PORTAL_TEST_DATABASE_URL" \
 	  $(BIN)/python benchmarks/classroom.py --students 10 --seconds 10 --reset --strict && \
-	  $(BIN)/pytest -q -rs -p no:cacheprovider'
+	  $(BIN)/pytest -q -rs -p no:cacheprovider -p no:xdist \
+	    --ignore=tests/e2e/test_quick_exit.py --ignore=tests/e2e/test_club_session.py'
 
 check-lessons: install
 	$(FLASK) lessons check

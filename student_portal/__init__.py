@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, render_template, url_for
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,7 +21,8 @@ from . import i18n
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
-from .content.survey import load_survey
+from .content.cache import load_cached
+from .content.survey import Survey, load_survey
 from .database import tune_sqlite
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .passwords import init_passwords
@@ -81,10 +84,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
 
-    # Loaded, validated and rendered once; invalid content stops start-up here.
-    app.extensions["catalog"] = load_catalog(app.config["LESSONS_DIR"])
-    app.extensions["survey"] = load_survey(
-        app.config["LESSONS_DIR"], app.extensions["catalog"].resources
+    # Loaded, validated and rendered once (or read back from instance/, keyed by a hash of the
+    # lessons and the loader's code); invalid content stops start-up here.
+    app.extensions["catalog"], app.extensions["survey"] = load_cached(
+        app.config["LESSONS_DIR"], app.config["CONTENT_CACHE_DIR"], load_content
     )
     _check_help_resources(app)
 
@@ -101,7 +104,27 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(families.letter.bp)
     register_cli(app)
     _register_pages(app)
+    if app.config["TEMPLATE_CACHE_DIR"]:
+        app.jinja_env.bytecode_cache = TemplateCache(app.config["TEMPLATE_CACHE_DIR"])
     return app
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates kept between starts, so each new worker's first pages skip Jinja's
+    compiler. Keyed by the template's source, so an edited template is compiled again."""
+
+    def __init__(self, directory: str):
+        super().__init__(directory)
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            pass  # then nothing is stored: slower first pages, never an error
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # a read-only or removed folder costs speed, never a page
+            pass
 
 
 class IdConverter(IntegerConverter):
@@ -127,6 +150,15 @@ def lesson_or_404(slug: str) -> Lesson:
     if lesson is None:
         abort(404)
     return lesson
+
+
+def load_content(lessons_dir: Path) -> tuple[Catalog, Survey | None]:
+    """The lesson catalog and the evaluation survey of a lessons folder, validated and rendered.
+
+    What the content cache stores (`content/cache.py`); raises `ContentError` on any problem.
+    """
+    catalog = load_catalog(lessons_dir)
+    return catalog, load_survey(lessons_dir, catalog.resources)
 
 
 def _check_help_resources(app: Flask) -> None:

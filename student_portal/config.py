@@ -26,6 +26,10 @@ def default_settings(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "portal.db"),
         "LESSONS_DIR": str(data_folder("lessons")),
+        # Where the rendered lessons are kept between starts (content/cache.py); empty: nowhere.
+        "CONTENT_CACHE_DIR": os.path.join(instance_path, "content-cache"),
+        # Compiled templates, likewise (keyed by each template's source); empty: nowhere.
+        "TEMPLATE_CACHE_DIR": os.path.join(instance_path, "template-cache"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": True,

@@ -16,7 +16,7 @@ from student_portal.models import User
 from student_portal.progress import complete_lesson, start_lesson
 from student_portal.quizzes import record_attempt
 from student_portal.reports import cohort_grid
-from tests.factories import make_cohort, make_student, make_teacher
+from tests.factories import make_cohort, make_student, make_teacher, one_transaction
 
 WRONG = {"q-single": ["b"], "q-multi": ["a"], "q-story": ["keep", "tell", "report"]}  # 1 of 4
 HALF = {"q-single": ["a"], "q-multi": ["a"], "q-story": ["keep", "tell", "report"]}  # 2 of 4
@@ -244,11 +244,12 @@ def test_home_shows_each_cohort_with_its_figures(app, classroom):
 
 def build_cohort(app, size: int) -> int:
     with app.app_context():
-        cohort = make_cohort(make_teacher(f"owner-{size}"), f"Size {size}")
-        for number in range(size):
-            student = make_student(cohort, f"s{size}-{number}")
-            complete_lesson(student, "01-first-steps")
-            attempt(student, RIGHT if number % 2 else WRONG, f"k{size}-{number}")
+        with one_transaction():
+            cohort = make_cohort(make_teacher(f"owner-{size}"), f"Size {size}")
+            for number in range(size):
+                student = make_student(cohort, f"s{size}-{number}")
+                complete_lesson(student, "01-first-steps")
+                attempt(student, RIGHT if number % 2 else WRONG, f"k{size}-{number}")
         return cohort.id
 
 
