@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages
+.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages icons
 
 # Interface translations: translations/<lang>/LC_MESSAGES/messages.po, compiled for the app.
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
@@ -62,6 +62,10 @@ test-postgres: install-test catalogs
 	.ci/with-postgres sh -c 'PORTAL_DATABASE_URL="$$PORTAL_TEST_DATABASE_URL" \
 	  $(BIN)/python benchmarks/classroom.py --students 10 --seconds 10 --reset --strict && \
 	  $(BIN)/pytest -q -rs -p no:cacheprovider'
+
+## make icons: vendor the Lucide icons the site uses into static/icons/ (needs npm; results are committed).
+icons: install
+	$(BIN)/python tools/vendor_icons.py
 
 check-lessons: install
 	$(FLASK) lessons check
