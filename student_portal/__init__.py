@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import i18n, icons
+from .club import MIN_POLL_ANSWERS
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
@@ -152,6 +153,8 @@ def _register_pages(app: Flask) -> None:
     app.add_template_filter(format_join_code, "join_code")
     app.add_template_global(forms_with_errors)
     app.add_template_global(icons.lesson_icon)
+    # The projector says why a small room's poll shows no counts.
+    app.add_template_global(MIN_POLL_ANSWERS, "min_poll_answers")
 
     @app.template_filter("phone_digits")
     def phone_digits(phone: str) -> str:
