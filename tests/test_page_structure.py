@@ -45,3 +45,25 @@ def test_the_header_shows_the_lantern_mark_and_name(client):
     favicon = client.get("/static/img/favicon.svg")
     assert favicon.status_code == 200 and b"<svg" in favicon.data
     favicon.close()
+
+
+def test_each_lesson_has_its_icon_and_the_help_page_one_per_way_to_get_help(make_app, school_in):
+    from student_portal.icons import ICONS, LESSON_ICONS
+
+    app = make_app(LESSONS_DIR=str(PROJECT_ROOT / "lessons"))
+    school_in(app)
+    client = app.test_client()
+    sign_in(client, "student")
+    lessons = client.get("/learn/").get_data(as_text=True)
+    for slug, name in LESSON_ICONS.items():
+        assert re.search(rf'<img class="lesson-icon" src="/static/icons/{name}.svg" alt=""[^>]*> '
+                         rf'<a href="/learn/{slug}">', lessons), slug
+    help_page = client.get("/help/").get_data(as_text=True)
+    for name in ("phone", "message-square-text", "globe", "siren", "compass"):
+        assert f'src="/static/icons/{name}.svg" alt=""' in help_page
+    # Every icon is vendored, with the set's licence beside it; none leans on currentColor.
+    folder = PROJECT_ROOT / "static" / "icons"
+    assert "ISC License" in (folder / "LICENSE").read_text()
+    for name in ICONS:
+        svg = (folder / f"{name}.svg").read_text()
+        assert 'aria-hidden="true"' in svg and "currentColor" not in svg

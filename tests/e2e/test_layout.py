@@ -39,3 +39,36 @@ def test_no_page_is_wider_than_a_320_px_phone(module_browser, every_page, role):
                 too_wide.append(f"{url} at {text_size} text: {width} px ({page.evaluate(WIDEST)})")
     context.close()
     assert not too_wide, "Pages wider than 320 px:\n" + "\n".join(too_wide)
+
+
+def test_the_header_scrolls_away_on_a_phone_and_sticks_slim_on_a_wide_screen(
+    module_browser, every_page
+):
+    base_url, pages = every_page
+    cookie, _urls = pages["student"]
+    frame = """() => {
+      const header = document.querySelector('.site-header').getBoundingClientRect();
+      const footer = document.querySelector('.site-footer').getBoundingClientRect();
+      const brand = document.querySelector('.brand').getBoundingClientRect();
+      const heading = document.querySelector('main h1').getBoundingClientRect();
+      return {position: getComputedStyle(document.querySelector('.site-header')).position,
+              height: header.height, footerBottom: footer.bottom, viewport: window.innerHeight,
+              padding: getComputedStyle(document.documentElement).scrollPaddingTop,
+              brandLeft: brand.left, headingLeft: heading.left};
+    }"""
+    for width, height in ((390, 844), (1280, 900)):
+        context = role_context(module_browser, base_url, cookie,
+                               viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(base_url + "/learn/progress")
+        seen = page.evaluate(frame)
+        if width == 390:
+            assert seen["position"] == "static"
+        else:  # one slim row, and focused links scroll clear of it
+            assert seen["position"] == "sticky" and seen["height"] < 64
+            assert float(seen["padding"].rstrip("px")) >= seen["height"]
+        assert seen["brandLeft"] == seen["headingLeft"]  # header and content line up
+        page.goto(base_url + "/help/talk")  # a short page: the footer ends at the bottom
+        seen = page.evaluate(frame)
+        assert seen["footerBottom"] >= seen["viewport"] - 1
+        context.close()
