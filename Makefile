@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 # package, even where the shell turns it off: every test process would compile the app again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages
+.PHONY: run test test-postgres install install-test check-lessons lint migrate demo clean catalogs messages check-messages icons
 
 # Interface translations: translations/<lang>/LC_MESSAGES/messages.po, compiled for the app.
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
@@ -73,6 +73,10 @@ test-postgres: install-test catalogs
 	  $(BIN)/python benchmarks/classroom.py --students 10 --seconds 10 --reset --strict && \
 	  $(BIN)/pytest -q -rs -p no:cacheprovider -p no:xdist \
 	    --ignore=tests/e2e/test_quick_exit.py --ignore=tests/e2e/test_club_session.py'
+
+## make icons: vendor the Lucide icons the site uses into static/icons/ (needs npm; results are committed).
+icons: install
+	$(BIN)/python tools/vendor_icons.py
 
 check-lessons: install
 	$(FLASK) lessons check

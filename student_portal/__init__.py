@@ -17,7 +17,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import i18n
+from . import i18n, icons
+from .club import MIN_POLL_ANSWERS
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
@@ -25,6 +26,7 @@ from .content.cache import load_cached
 from .content.survey import Survey, load_survey
 from .database import tune_sqlite
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .forms import forms_with_errors
 from .passwords import init_passwords
 
 CONTENT_SECURITY_POLICY = (
@@ -183,6 +185,10 @@ def _register_pages(app: Flask) -> None:
         return render_template("index.html")
 
     app.add_template_filter(format_join_code, "join_code")
+    app.add_template_global(forms_with_errors)
+    app.add_template_global(icons.lesson_icon)
+    # The projector says why a small room's poll shows no counts.
+    app.add_template_global(MIN_POLL_ANSWERS, "min_poll_answers")
 
     @app.template_filter("phone_digits")
     def phone_digits(phone: str) -> str:

@@ -16,6 +16,32 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 640
+# Bar charts are drawn about as wide as a phone shows them (1:1 at 390 px), so their 13 px labels
+# stay 13 px there; each label sits on its own lines above its bar, whole, never cut.
+BARS_WIDTH = 360
+LABEL_CHARACTERS = 44  # of 13 px text in BARS_WIDTH
+LINE_HEIGHT = 17
+
+
+def _wrap(label: str, characters: int = LABEL_CHARACTERS) -> list[str]:
+    """A label broken into lines at spaces (a word longer than a line gets a line of its own)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= characters:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _label(x: int, y: int, label: str) -> str:
+    """A wrapped label as one <text>, its first line's baseline at y."""
+    lines = _wrap(label)
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if index == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
+        for index, line in enumerate(lines)
+    )
+    return f'<text class="chart-label" x="{x}" y="{y}">{spans}</text>'
 
 
 def _day(day: date, skeleton: str = "MMMd") -> str:
@@ -31,9 +57,11 @@ def _skeleton_pattern(skeleton: str, language: str) -> str:
     return locale.datetime_skeletons[match_skeleton(skeleton, locale.datetime_skeletons)].pattern
 
 
-def _frame(chart_id: str, title: str, description: str, height: int) -> list[str]:
+def _frame(
+    chart_id: str, title: str, description: str, height: int, width: int = WIDTH
+) -> list[str]:
     return [
-        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
@@ -43,22 +71,24 @@ def _frame(chart_id: str, title: str, description: str, height: int) -> list[str
 def bar_chart(
     chart_id: str, title: str, description: str, bars: Sequence[tuple[str, int]]
 ) -> Markup:
-    """Horizontal bars of percentages (0–100), one per labelled row."""
-    label_width, bar_width, row_height = 230, 330, 32
-    height = row_height * len(bars) + 8
-    parts = _frame(chart_id, title, description, height)
-    for index, (label, percent) in enumerate(bars):
-        y = 4 + index * row_height
+    """Horizontal bars of percentages (0–100), one per row, its whole label above it."""
+    bar_width, bar_height = 300, 18
+    rows, y = [], 4
+    for label, percent in bars:
+        label_height = LINE_HEIGHT * len(_wrap(label))
+        rows.append((label, percent, y))
+        y += label_height + bar_height + 14
+    parts = _frame(chart_id, title, description, y, BARS_WIDTH)
+    for label, percent, top in rows:
         width = round(bar_width * max(0, min(percent, 100)) / 100, 1)
-        short = label if len(label) <= 30 else label[:29] + "…"
+        bar_top = top + LINE_HEIGHT * len(_wrap(label)) + 2
         parts += [
-            f'<text class="chart-label" x="0" y="{y + 18}">{escape(short)}</text>',
-            f'<rect class="chart-track" x="{label_width}" y="{y + 4}" width="{bar_width}" '
-            f'height="18" rx="3"/>',
-            f'<rect class="chart-bar" x="{label_width}" y="{y + 4}" width="{width}" '
-            f'height="18" rx="3"><title>{escape(label)}: {percent}%</title></rect>',
-            f'<text class="chart-value" x="{label_width + bar_width + 8}" y="{y + 18}">'
-            f"{percent}%</text>",
+            _label(0, top + 13, label),
+            f'<rect class="chart-track" x="0" y="{bar_top}" width="{bar_width}" '
+            f'height="{bar_height}" rx="3"/>',
+            f'<rect class="chart-bar" x="0" y="{bar_top}" width="{width}" '
+            f'height="{bar_height}" rx="3"><title>{escape(label)}: {percent}%</title></rect>',
+            f'<text class="chart-value" x="{bar_width + 8}" y="{bar_top + 14}">{percent}%</text>',
         ]
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -116,29 +146,30 @@ def before_after_chart(
     A value of None (suppressed for privacy) draws no bar and says "not shown".
     """
     before_word, after_word, not_shown = _("Before"), _("After"), _("not shown")
-    label_width, bar_width, bar_height, row_height = 230, 330, 12, 44
-    height = row_height * len(rows) + 36
-    parts = _frame(chart_id, title, description, height)
+    bar_width, bar_height = 260, 12
+    placed, y = [], 28
+    for row in rows:
+        placed.append((row, y))
+        y += LINE_HEIGHT * len(_wrap(row[0])) + 2 * (bar_height + 4) + 14
+    parts = _frame(chart_id, title, description, y, BARS_WIDTH)
     parts += [
-        f'<rect class="chart-bar chart-bar-before" x="{label_width}" y="4" width="12" '
-        'height="12"/>',
-        f'<text class="chart-value" x="{label_width + 18}" y="15">{escape(before_word)}</text>',
-        f'<rect class="chart-bar" x="{label_width + 90}" y="4" width="12" height="12"/>',
-        f'<text class="chart-value" x="{label_width + 108}" y="15">{escape(after_word)}</text>',
+        '<rect class="chart-bar chart-bar-before" x="0" y="4" width="12" height="12"/>',
+        f'<text class="chart-value" x="18" y="15">{escape(before_word)}</text>',
+        '<rect class="chart-bar" x="110" y="4" width="12" height="12"/>',
+        f'<text class="chart-value" x="128" y="15">{escape(after_word)}</text>',
     ]
-    for index, (label, before, after) in enumerate(rows):
-        y = 28 + index * row_height
-        short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(f'<text class="chart-label" x="0" y="{y + 20}">{escape(short)}</text>')
+    for (label, before, after), row_top in placed:
+        parts.append(_label(0, row_top + 13, label))
+        bars_top = row_top + LINE_HEIGHT * len(_wrap(label)) + 2
         for offset, (name, value, css) in enumerate(
             (
                 (before_word, before, "chart-bar chart-bar-before"),
                 (after_word, after, "chart-bar"),
             )
         ):
-            top = y + 2 + offset * (bar_height + 4)
+            top = bars_top + offset * (bar_height + 4)
             parts.append(
-                f'<rect class="chart-track" x="{label_width}" y="{top}" width="{bar_width}" '
+                f'<rect class="chart-track" x="0" y="{top}" width="{bar_width}" '
                 f'height="{bar_height}" rx="2"/>'
             )
             if value is None:
@@ -147,12 +178,12 @@ def before_after_chart(
                 shown = f"{value}%"
                 width = round(bar_width * max(0, min(value, 100)) / 100, 1)
                 parts.append(
-                    f'<rect class="{css}" x="{label_width}" y="{top}" width="{width}" '
+                    f'<rect class="{css}" x="0" y="{top}" width="{width}" '
                     f'height="{bar_height}" rx="2"><title>{escape(label)}, {escape(name.lower())}: '
                     f"{shown}</title></rect>"
                 )
             parts.append(
-                f'<text class="chart-value" x="{label_width + bar_width + 8}" '
+                f'<text class="chart-value" x="{bar_width + 8}" '
                 f'y="{top + bar_height - 1}">{escape(name[0])} {shown}</text>'
             )
     parts.append("</svg>")

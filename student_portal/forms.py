@@ -9,8 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import PasswordInput
 
 from .models import DISPLAY_NAME_MAX, USERNAME_MAX
 from .names import clean_name
@@ -38,6 +40,17 @@ class PortalForm(FlaskForm):
                 filters = [remove_control_characters, *unbound_field.kwargs.get("filters", [])]
                 options["filters"] = filters
             return unbound_field.bind(form=form, **options)
+
+
+@pass_context
+def forms_with_errors(context) -> list[FlaskForm]:
+    """The page's forms that failed validation, for base.html's error summary and its title."""
+    seen, failed = set(), []
+    for value in context.get_all().values():
+        if isinstance(value, FlaskForm) and id(value) not in seen and value.errors:
+            seen.add(id(value))
+            failed.append(value)
+    return failed
 
 
 class ActionForm(PortalForm):
@@ -97,9 +110,15 @@ def display_name_field() -> StringField:
     )
 
 
-def new_password_fields(label: str = _l("Password")) -> tuple[PasswordField, PasswordField]:
+def new_password_fields(
+    label: str = _l("Password"), keep_typed: bool = False
+) -> tuple[PasswordField, PasswordField]:
+    """A new password and its confirmation. `keep_typed` shows them again when the form comes
+    back with a problem (the join form: a student shouldn't type both again for a wrong code)."""
+    widget = {"widget": PasswordInput(hide_value=False)} if keep_typed else {}
     password = PasswordField(
         label,
+        **widget,
         validators=[
             InputRequired(_l("Choose a password.")),
             Length(max=PASSWORD_MAX, message=AT_MOST),
@@ -109,6 +128,7 @@ def new_password_fields(label: str = _l("Password")) -> tuple[PasswordField, Pas
     )
     confirm = PasswordField(
         _l("Type the password again"),
+        **widget,
         validators=[
             InputRequired(_l("Type the password again.")),
             Length(max=PASSWORD_MAX, message=AT_MOST),

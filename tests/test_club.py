@@ -504,3 +504,45 @@ def test_a_follower_whose_copy_is_current_gets_304_until_the_leader_moves(app, s
     moved = student.get(url, headers={"If-None-Match": tag})
     assert moved.status_code == 200 and moved.get_json()["version"] > first.get_json()["version"]
     assert moved.headers["ETag"] != tag
+
+
+def test_a_small_room_is_told_why_a_poll_shows_no_counts(app, school):
+    """Two followers can never reach three answers: the leader and the room are told why,
+    before and after Reveal, instead of a button that just vanishes."""
+    leader = client_for(app, "leader-one")
+    start(leader, school)
+    session_id = live_session_id(app, school)
+    followers = [client_for(app, name) for name in ("student-one", "student-two")]
+    for follower in followers:
+        follower.post(f"/learn/sessions/{session_id}/join")
+    run = leader.get(f"/lead/sessions/{session_id}").get_data(as_text=True)
+    assert "2 people have joined. Poll results show when at least 3 people have answered." in run
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    vote(app, followers[0], session_id, "a")
+    panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
+    assert "The counts show when at least 3 people have answered." in panel
+    room = leader.get(f"/lead/sessions/{session_id}/project").get_data(as_text=True)
+    assert "Results show when at least 3 people have answered." in room
+
+    leader.post(f"/lead/sessions/{session_id}/poll/reveal")
+    panel = leader.get(f"/lead/sessions/{session_id}/poll-panel").get_data(as_text=True)
+    assert "Reveal the answers" not in panel
+    assert "The answers are revealed, but the counts stay hidden" in panel
+    room = leader.get(f"/lead/sessions/{session_id}/project/stage").get_data(as_text=True)
+    assert "Results show when at least 3 people have answered." in room and "chosen" not in room
+
+
+def test_a_follower_is_pointed_to_an_open_poll_until_they_answer(app, crowd):
+    leader = client_for(app, "leader-one")
+    start(leader, crowd)
+    session_id = live_session_id(app, crowd)
+    follower = client_for(app, "student-one")
+    follower.post(f"/learn/sessions/{session_id}/join")
+    jump = '<a href="#poll-follow" data-poll-jump>A poll is open: go to the poll</a>'
+    assert jump not in follower.get(f"/learn/sessions/{session_id}").get_data(as_text=True)
+    leader.post(f"/lead/sessions/{session_id}/poll", data={"question": "q-single"})
+    page = follower.get(f"/learn/sessions/{session_id}").get_data(as_text=True)
+    assert jump in page
+    assert page.index(jump) < page.index('id="poll-follow" tabindex="-1"')
+    vote(app, follower, session_id, "a")
+    assert jump not in follower.get(f"/learn/sessions/{session_id}/stage").get_data(as_text=True)

@@ -361,3 +361,19 @@ def test_the_group_report_never_holds_a_count_below_its_threshold(app, classroom
     counts = dict((lesson.slug, count) for lesson, count in overview.per_lesson)
     assert counts["02-second-look"].below_threshold and counts["02-second-look"].value is None
     assert all(count.value is None or count.value >= FEWEST for count in counts.values())
+
+
+def test_chart_labels_are_whole_and_drawn_at_phone_scale(app):
+    """A long lesson name is never cut: it wraps onto lines above its bar, and the chart is drawn
+    360 wide, so on a 390 px phone its 13 px labels show at about 13 px."""
+    import re as regex
+
+    from student_portal.charts import bar_chart
+
+    name = "Healthy and unhealthy relationships, online and off: what to notice and who to tell"
+    with app.test_request_context():
+        svg = str(bar_chart("c", "Read", "Share who read each lesson", [(name, 40), ("Short", 90)]))
+    assert 'viewBox="0 0 360 ' in svg and "…" not in svg
+    lines = regex.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(lines[:-1]) == name and lines[-1] == "Short"
+    assert all(len(line) <= 44 for line in lines)

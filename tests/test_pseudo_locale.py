@@ -21,8 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from student_portal.config import PROJECT_ROOT
-from tests.factories import PASSWORD
 from tests.helpers import extract_messages
+from tests.pages import NAMES, ROLES, add_admin, pages_for, sign_in
 
 REAL_CATALOG = PROJECT_ROOT / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 pytestmark = pytest.mark.skipif(
@@ -162,98 +162,19 @@ def pseudo_translations(tmp_path_factory) -> Path:
     return folder / "translations"
 
 
-def _pages_for(client, role: str, school: dict) -> list[str]:
-    cohort = school["cohort"]
-    common = ["/help/", "/help/report", "/help/checklist"]
-    if role == "visitor":
-        families = ["/families/", "/families/follow-up-log", "/families/warning-signs",
-                    "/families/talking", "/families/what-to-do", "/families/lessons/grooming-signs"]
-        return ["/", "/sign-in", "/join", "/no-such-page", "/evaluation/families", *common,
-                *families]
-    if role == "student":
-        from tests.helpers import quiz_fields
-
-        # Past a content note to the lesson itself, then a quiz taken (first choice each time).
-        client.post("/learn/grooming-signs/start")
-        taken = client.get("/learn/grooming-signs/quiz")
-        while taken.status_code == 200:
-            page = taken.get_data(as_text=True)
-            fields = quiz_fields(page)
-            choice = re.search(r'name="answer"[^>]* value="([^"]+)"', page)
-            taken = client.post("/learn/grooming-signs/quiz", data={**fields, "answer": choice[1]})
-            if taken.headers.get("Location", "").endswith("/quiz"):
-                taken = client.get(taken.headers["Location"])
-        return [
-            "/learn/",
-            "/learn/progress",
-            "/learn/healthy-relationships",
-            "/learn/healthy-relationships/quiz",
-            "/learn/grooming-signs",
-            "/learn/grooming-signs/part/1",  # the lesson player, part by part
-            "/learn/grooming-signs/part/2",
-            "/learn/healthy-relationships/part/1",  # its content note, from the player
-            taken.headers["Location"],  # the quiz result
-            "/help/talk",
-            "/join",
-            *common,
-        ]
-    if role == "leader":
-        started = client.post(
-            f"/lead/cohorts/{cohort}",
-            data={
-                "lesson": "healthy-relationships",
-                "supervising_adult": "Ms Test",
-                "adult_present": "y",
-            },
-        )
-        run = started.headers["Location"]  # the live session's leader view
-        return [
-            "/lead/",
-            f"/lead/cohorts/{cohort}",
-            f"/learn/groups/{cohort}",
-            *(run + page for page in ("", "/project", "/poll-panel", "/end", "/summary")),
-        ]
-    return [
-        "/teach/",
-        f"/teach/cohorts/{cohort}",
-        f"/teach/cohorts/{cohort}/progress",
-        f"/teach/cohorts/{cohort}/lessons/healthy-relationships",
-        f"/teach/cohorts/{cohort}/students/{school['student']}",
-        "/teach/lessons/",
-        "/teach/lessons/healthy-relationships",
-        "/teach/help-requests",
-        "/teach/cohorts/new",
-        f"/teach/cohorts/{cohort}/progress/print",
-        f"/teach/cohorts/{cohort}/exports",
-        f"/teach/cohorts/{cohort}/members/{school['student']}/password",
-        f"/teach/cohorts/{cohort}/members/{school['student']}/remove",
-        f"/teach/students/{school['student']}/delete?cohort={cohort}",
-        f"/lead/cohorts/{cohort}",
-        f"/teach/cohorts/{cohort}/evaluation",
-        f"/teach/cohorts/{cohort}/evaluation/notice",
-        f"/teach/cohorts/{cohort}/letter",
-        f"/teach/cohorts/{cohort}/letter?contact_name=Ms+Test&contact_details=test%40school.example"
-        "&start_date=2026-09-14&schedule=10%3A15&language=both",
-        "/teach/evaluation/mine",
-        "/join",
-        *common,
-    ]
-
-
-@pytest.mark.parametrize("role", ["visitor", "student", "leader", "teacher"])
+@pytest.mark.parametrize("role", ROLES)
 def test_no_english_is_left_on_any_page(make_app, school_in, pseudo_translations, role):
     app = make_app(
         TRANSLATIONS_DIR=str(pseudo_translations), LESSONS_DIR=str(PROJECT_ROOT / "lessons")
     )
     school = school_in(app)
+    add_admin(app)
     client = app.test_client()
-    username = {"student": "student-one", "leader": "leader-one", "teacher": "teacher-a"}.get(role)
-    if username:
-        client.post("/sign-in", data={"username": username, "password": PASSWORD})
+    sign_in(client, role)
     client.post("/language", data={"language": "es", "next": "/"})
-    allowed = {"student-one", "student-two", "leader-one", "teacher-a", "Period 3", "Ms Test"}
+    allowed = NAMES | {"Lantern"}
     leftovers = {}
-    for url in _pages_for(client, role, school):
+    for url in pages_for(app, client, role, school):
         response = client.get(url, follow_redirects=True)
         assert response.status_code in (200, 404), (url, response.status_code)
         left = english_left(response.get_data(as_text=True), allowed)

@@ -49,11 +49,17 @@
           }
           return get(follow.getAttribute("data-stage-url"), false).then(function (html) {
             var before = follow.querySelector("[data-step]");
+            var hadPoll = Boolean(follow.querySelector("#poll-follow"));
             follow.innerHTML = html;
             version = String(state.version);
             var after = follow.querySelector("[data-step]");
-            if (!before || !after || before.getAttribute("data-step") !== after.getAttribute("data-step")) {
-              follow.scrollIntoView({ block: "start" }); // a new step starts at its top
+            var newStep = !before || !after || before.getAttribute("data-step") !== after.getAttribute("data-step");
+            var poll = follow.querySelector("#poll-follow");
+            if (newStep) {
+              follow.scrollIntoView({ block: "start" }); // a new step starts at its top, where
+              // the "A poll is open" link sits when the step comes with a poll
+            } else if (poll && !hadPoll) {
+              poll.scrollIntoView({ block: "start" }); // a poll opened below what they read
             }
             if (!state.live) {
               window.clearInterval(polling);
@@ -65,6 +71,17 @@
           busy = false;
         });
     }, EVERY_MS);
+
+    // "A poll is open: go to the poll" moves focus to the poll (it works as a plain link too).
+    follow.addEventListener("click", function (event) {
+      var jump = event.target.closest && event.target.closest("[data-poll-jump]");
+      var poll = jump && follow.querySelector("#poll-follow");
+      if (poll) {
+        event.preventDefault();
+        poll.scrollIntoView({ block: "start" });
+        poll.focus({ preventScroll: true });
+      }
+    });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-refresh-url]"), function (panel) {

@@ -55,7 +55,7 @@ class JoinForm(PortalForm):
     join_code = join_code_field()
     username = username_field(_l("Pick something that isn't your real name, like maple-fox-12."))
     display_name = display_name_field()
-    password, confirm = new_password_fields()
+    password, confirm = new_password_fields(keep_typed=True)
 
 
 class JoinAnotherCohortForm(PortalForm):

@@ -48,3 +48,34 @@ def test_student_screen_follows_the_leader_without_reloading(live_app, browser):
     student.get_by_text("your answer is in").wait_for()
 
     leader.get_by_text("1 answered so far").wait_for(timeout=10_000)  # the panel refreshes itself
+
+
+def test_a_poll_that_opens_below_the_step_is_brought_into_view_on_a_phone(live_app, browser):
+    app, base = live_app
+    build_school(app)
+    leader = browser.new_context().new_page()
+    sign_in(leader, base, "leader-one")
+    leader.get_by_role("link", name="Lead").click()
+    leader.get_by_label("Lesson").select_option(label="First steps")
+    leader.get_by_label("The trained adult in the room").fill("Ms Rivera")
+    leader.get_by_label("This adult is in the room for the whole session").check()
+    leader.get_by_role("button", name="Start the session").click()
+    leader.get_by_role("button", name="Next →").click()
+
+    student = browser.new_context(viewport={"width": 320, "height": 480}).new_page()
+    sign_in(student, base, "student-one")
+    student.get_by_role("button", name="Join", exact=True).click()
+    student.get_by_text("Step 1 of 3").wait_for()
+    student.evaluate("window.scrollTo(0, 0)")
+
+    leader.get_by_label("Ask the group").select_option(value="q-single")
+    leader.get_by_role("button", name="Open the poll").click()
+    student.get_by_text("Who should you tell?").wait_for(timeout=10_000)
+    student.wait_for_function(
+        "() => { const top = document.getElementById('poll-follow').getBoundingClientRect().top;"
+        " return top > -2 && top < window.innerHeight; }"
+    )
+
+    student.evaluate("window.scrollTo(0, 0)")
+    student.get_by_role("link", name="A poll is open: go to the poll").click()
+    assert student.evaluate("document.activeElement.id") == "poll-follow"
