@@ -130,6 +130,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 LessonProgress.lesson_slug,
                 LessonProgress.started_at,
                 LessonProgress.completed_at,
+                LessonProgress.part,
                 no_number,
                 no_number,
                 cast(null(), Float),
@@ -138,6 +139,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 QuizAttempt.lesson_slug,
                 no_time,
                 no_time,
+                no_number,
                 func.count(QuizAttempt.id),
                 func.max(QuizAttempt.passed.cast(Integer)),
                 func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
@@ -147,9 +149,9 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
         )
     ).all()
     progress, best = {}, {}
-    for slug, started, completed, count, passed, best_score in rows:
+    for slug, started, completed, part, count, passed, best_score in rows:
         if count is None:
-            progress[slug] = (started, completed)
+            progress[slug] = (started, completed, part)
         else:
             best[slug] = (count, bool(passed), round(100 * best_score))
 
@@ -171,7 +173,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 completed_at=row[1] if row else None,
                 attempts=count,
                 best_percent=best_percent,
-                part=row.part if row else 1,
+                part=row[2] if row else 1,
             )
         )
     return statuses

@@ -21,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from student_portal.config import PROJECT_ROOT
+from tests.factories import PASSWORD
 from tests.helpers import extract_messages
 from tests.pages import NAMES, ROLES, add_admin, pages_for, sign_in
 
