@@ -15,7 +15,7 @@ from student_portal.content import lessons_cli
 from student_portal.content.loader import scan_lessons
 from tests.conftest import FIXTURE_LESSONS
 from tests.factories import PASSWORD
-from tests.readability import MAX_FAMILY_GRADE, family_grade
+from tests.readability import MAX_FAMILY_GRADE, MIN_FAMILY_GRADE, family_grade
 
 GUIDES = ["warning-signs", "talking", "what-to-do"]
 LESSONS = ["01-first-steps", "02-second-look"]
@@ -270,14 +270,19 @@ def test_every_real_lesson_has_a_family_page_in_english_and_spanish():
     assert sorted(families.lessons) == sorted(lesson.slug for lesson in catalog.lessons)
 
 
-def test_the_real_family_pages_are_not_harder_to_read_than_grade_8():
-    """Plain for parents: Flesch-Kincaid at most grade 8 (python -m tests.readability prints
-    each page's grade against the 6-8 range)."""
+def test_the_real_family_pages_read_at_grade_6_to_8_for_parents():
+    """Plain for parents without talking down to them: Flesch-Kincaid grade 6-8 on every page
+    (python -m tests.readability prints each page's grade against that range)."""
     catalog, _ = scan_lessons(REAL_LESSONS)
     families = catalog.families
     pages = (*families.guides, *families.lessons.values())
-    grades = {page.slug: family_grade(page.html) for page in pages}
-    assert all(grade <= MAX_FAMILY_GRADE for grade in grades.values()), grades
+    grades = {page.slug: round(family_grade(page.html), 1) for page in pages}
+    outside = {
+        slug: grade
+        for slug, grade in grades.items()
+        if not MIN_FAMILY_GRADE <= grade <= MAX_FAMILY_GRADE
+    }
+    assert pages and not outside, outside
 
 
 def test_every_real_family_page_renders_in_both_languages_with_no_cookie(make_app):
