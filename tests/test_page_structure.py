@@ -57,7 +57,7 @@ def test_each_lesson_has_its_icon_and_the_help_page_one_per_way_to_get_help(make
     lessons = client.get("/learn/").get_data(as_text=True)
     for slug, name in LESSON_ICONS.items():
         assert re.search(rf'<img class="lesson-icon" src="/static/icons/{name}.svg" alt=""[^>]*> '
-                         rf'<a href="/learn/{slug}">', lessons), slug
+                         rf'<a href="/learn/{slug}/parts">', lessons), slug
     help_page = client.get("/help/").get_data(as_text=True)
     for name in ("phone", "message-square-text", "globe", "siren", "compass"):
         assert f'src="/static/icons/{name}.svg" alt=""' in help_page
