@@ -67,3 +67,14 @@ def test_each_lesson_has_its_icon_and_the_help_page_one_per_way_to_get_help(make
     for name in ICONS:
         svg = (folder / f"{name}.svg").read_text()
         assert 'aria-hidden="true"' in svg and "currentColor" not in svg
+
+
+def test_the_stylesheet_closes_every_block_it_opens():
+    """An unclosed block (easy to leave when two changes meet at the end of the file) would
+    silently swallow every rule after it into a print-only or phone-only media query."""
+    css = re.sub(r"/\*.*?\*/", "", (PROJECT_ROOT / "static/css/site.css").read_text(), flags=re.S)
+    depth = 0
+    for number, line in enumerate(css.splitlines(), 1):
+        depth += line.count("{") - line.count("}")
+        assert depth >= 0, f"site.css:{number}: a '}}' closes nothing"
+    assert depth == 0, f"site.css: {depth} block(s) left open at the end"
