@@ -133,6 +133,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 no_number,
                 no_number,
                 cast(null(), Float),
+                LessonProgress.part,
             ).where(LessonProgress.user_id == user.id),
             select(
                 QuizAttempt.lesson_slug,
@@ -141,15 +142,16 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 func.count(QuizAttempt.id),
                 func.max(QuizAttempt.passed.cast(Integer)),
                 func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+                no_number,
             )
             .where(QuizAttempt.user_id == user.id)
             .group_by(QuizAttempt.lesson_slug),
         )
     ).all()
     progress, best = {}, {}
-    for slug, started, completed, count, passed, best_score in rows:
+    for slug, started, completed, count, passed, best_score, part in rows:
         if count is None:
-            progress[slug] = (started, completed)
+            progress[slug] = (started, completed, part)
         else:
             best[slug] = (count, bool(passed), round(100 * best_score))
 
@@ -171,7 +173,7 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 completed_at=row[1] if row else None,
                 attempts=count,
                 best_percent=best_percent,
-                part=row.part if row else 1,
+                part=row[2] if row else 1,
             )
         )
     return statuses
