@@ -84,16 +84,12 @@ def resource_lang(resource, field: str) -> Markup:
     return Markup(' lang="en"')
 
 
-@bp.app_context_processor
-def crisis_resources():
-    """The footer's crisis line on every page, from resources.toml, in the reader's language."""
+def crisis_footer() -> list:
+    """The footer's crisis line on every page, from resources.toml, in the reader's language
+    (rendered once per language: student_portal/chrome.py)."""
     language = reader_language()
     resources = catalog().resources
-    return {
-        "crisis_footer": [
-            resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources
-        ]
-    }
+    return [resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources]
 
 
 @bp.after_request
