@@ -15,7 +15,9 @@ not change while it runs. With template auto-reload on (debug), nothing is kept.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from functools import wraps
+
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -72,6 +74,40 @@ def chrome_footer() -> Markup:
             crisis_footer=crisis_footer()
         ),
     )
+
+
+def kept_for_visitors(view):
+    """A page that, for a visitor, is the same for every visitor reading the same language: the
+    signed-out help pages. Its HTML is rendered once per language and kept.
+
+    Kept only when nothing can make one visitor's page differ from another's: nobody signed in,
+    an empty session (so no flashed message, no join-code visitor id), no query string (which
+    also keeps the number of pages kept small). Anyone else gets the page rendered for them.
+    The response is built fresh each time, so the after-request headers (no-store, noindex,
+    the security headers) are set as for any page.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated or session or request.query_string:
+            return view(*args, **kwargs)
+        key = ("visitor", request.endpoint, request.script_root, reader_language(), repr(kwargs))
+        app = current_app._get_current_object()
+        pages: dict = app.extensions["chrome"]
+        page = pages.get(key)
+        if page is None:
+            page = view(*args, **kwargs)
+            # A page that wrote to the session (a CSRF token, say) is that visitor's own.
+            if (
+                isinstance(page, str)
+                and not session.modified
+                and not app.jinja_env.auto_reload
+                and len(pages) < MAX_FRAGMENTS
+            ):
+                pages[key] = page
+        return page
+
+    return wrapped
 
 
 def init_app(app: Flask) -> None:

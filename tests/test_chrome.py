@@ -116,3 +116,46 @@ def test_with_template_reloading_nothing_is_kept(make_app):
     app = make_app(TEMPLATES_AUTO_RELOAD=True)
     app.test_client().get("/help/")
     assert app.extensions["chrome"] == {}
+
+
+def test_a_visitor_s_help_page_is_kept_per_language(app, client):
+    first = client.get("/help/")
+    assert first.get_data(as_text=True) == client.get("/help/").get_data(as_text=True)
+    assert client.get("/help/").headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in client.get("/help/").headers
+    client.set_cookie("lang", "es")
+    spanish = client.get("/help/").get_data(as_text=True)
+    assert "Pedir ayuda" in spanish and 'lang="es"' in spanish
+    english = app.test_client().get("/help/").get_data(as_text=True)
+    assert '<html lang="en">' in english and "In danger now?" in english
+
+
+def test_a_signed_in_student_never_gets_the_visitor_s_help_page(client, auth, school):
+    visitor = client.get("/help/").get_data(as_text=True)
+    assert "Ask your teacher for a private talk" not in visitor
+    auth.login("student-one")
+    student = client.get("/help/").get_data(as_text=True)
+    assert "Ask your teacher for a private talk" in student
+    assert "student-one" in student and 'href="/sign-in"' not in student
+    auth.logout()
+    signed_out = client.get("/help/").get_data(as_text=True)
+    assert "You are signed out." in signed_out and "student-one" not in signed_out
+    again = client.get("/help/").get_data(as_text=True)
+    assert "You are signed out." not in again and "private talk" not in again
+
+
+def test_a_visitor_with_a_message_waiting_sees_it_on_the_help_page(app, client):
+    client.get("/help/")  # the plain page is kept
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this visitor only")]
+    assert "A message for this visitor only" in client.get("/help/").get_data(as_text=True)
+    assert "A message for this visitor only" not in app.test_client().get("/help/").get_data(
+        as_text=True
+    )
+
+
+def test_a_query_string_gets_its_own_rendering_and_is_not_kept(app, client):
+    page = client.get("/help/?from=poster").get_data(as_text=True)
+    assert 'name="next" value="/help/?from=poster"' in page
+    assert 'name="next" value="/help/"' in client.get("/help/").get_data(as_text=True)
+    assert not any("from=poster" in key for key in map(repr, app.extensions["chrome"]))

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .. import catalog
 from ..access import role_required
+from ..chrome import kept_for_visitors
 from ..help_requests import (
     MAX_OPEN_REQUESTS,
     RequestLimitReached,
@@ -112,17 +113,20 @@ def help_groups() -> list[tuple[str, list]]:
 
 
 @bp.route("/")
+@kept_for_visitors
 def index():
     return render_template("help/index.html", groups=help_groups())
 
 
 @bp.route("/report")
+@kept_for_visitors
 def report():
     """Questions that lead to the right reporting paths; answers never leave the browser."""
     return render_template("help/report.html", r=localized_resources())
 
 
 @bp.route("/checklist")
+@kept_for_visitors
 def checklist():
     """A printable record of a report: agency, date, officer, case number, follow-up."""
     return render_template("help/checklist.html", r=localized_resources())
