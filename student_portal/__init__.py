@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import chrome, i18n
+from . import chrome, i18n, throttling
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
 from .content import Catalog, ContentError, Lesson, load_catalog
@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     chrome.init_app(app)
     limiter.init_app(app)
+    throttling.init_app(app)
     init_passwords(app)
     with app.app_context():
         tune_sqlite(db.engine)

@@ -165,3 +165,14 @@ def test_behind_a_proxy_each_school_is_limited_on_its_own(make_app, school_in):
     other_school = app.test_client()  # the same proxy, another client behind it
     other_school.environ_base = {"HTTP_X_FORWARDED_FOR": "198.51.100.20"}
     assert sign_in(other_school, "elsewhere-kid").status_code == 302
+
+
+def test_pages_read_with_get_are_never_limited_by_the_post_only_limits(app, client, school):
+    for _ in range(120):  # more than any sign-in or join-code limit allows
+        assert client.get("/sign-in").status_code == 200
+
+
+def test_a_default_limit_set_by_the_deployment_still_applies_to_pages(make_app):
+    app = make_app(RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    assert [client.get("/help/").status_code for _ in range(3)] == [200, 200, 429]
