@@ -42,7 +42,9 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def init_app(app) -> None:
     """Every limit here counts POSTs only; with no default or application-wide limit
-    configured, a GET has nothing to check, so Flask-Limiter's per-request work is skipped."""
+    configured, a GET has nothing to check, so Flask-Limiter's per-request work is skipped.
+    (A limit on a GET view, or `default_limits` given to the Limiter in extensions.py, would
+    need this filter changed.)"""
     app.extensions["reads_unlimited"] = not (
         app.config.get("RATELIMIT_DEFAULT")
         or app.config.get("RATELIMIT_APPLICATION")
