@@ -130,26 +130,26 @@ def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]
                 LessonProgress.lesson_slug,
                 LessonProgress.started_at,
                 LessonProgress.completed_at,
-                LessonProgress.part,
                 no_number,
                 no_number,
                 cast(null(), Float),
+                LessonProgress.part,
             ).where(LessonProgress.user_id == user.id),
             select(
                 QuizAttempt.lesson_slug,
                 no_time,
                 no_time,
-                no_number,
                 func.count(QuizAttempt.id),
                 func.max(QuizAttempt.passed.cast(Integer)),
                 func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
+                no_number,
             )
             .where(QuizAttempt.user_id == user.id)
             .group_by(QuizAttempt.lesson_slug),
         )
     ).all()
     progress, best = {}, {}
-    for slug, started, completed, part, count, passed, best_score in rows:
+    for slug, started, completed, count, passed, best_score, part in rows:
         if count is None:
             progress[slug] = (started, completed, part)
         else:

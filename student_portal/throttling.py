@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from flask import g, make_response, request, session
+from flask import current_app, g, make_response, request, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import RequestLimit
@@ -35,6 +35,26 @@ JOIN_CODE_FAILURES_PER_VISITOR = "10 per 10 minutes"
 JOIN_CODE_FAILURES_PER_ADDRESS = "60 per 10 minutes; 300 per day"
 # Requests to talk sent per student (at most 3 are open at once anyway).
 HELP_REQUESTS_PER_STUDENT = "5 per hour"
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def init_app(app) -> None:
+    """Every limit here counts POSTs only; with no default or application-wide limit
+    configured, a GET has nothing to check, so Flask-Limiter's per-request work is skipped.
+    (A limit on a GET view, or `default_limits` given to the Limiter in extensions.py, would
+    need this filter changed.)"""
+    app.extensions["reads_unlimited"] = not (
+        app.config.get("RATELIMIT_DEFAULT")
+        or app.config.get("RATELIMIT_APPLICATION")
+        or app.config.get("RATELIMIT_DEFAULTS_PER_METHOD")
+    )
+
+
+@limiter.request_filter
+def _nothing_to_limit() -> bool:
+    return request.method in READ_METHODS and current_app.extensions.get("reads_unlimited", False)
 
 
 def count_against_limit() -> None:

@@ -167,3 +167,22 @@ def test_behind_a_proxy_each_school_is_limited_on_its_own(make_app, school_in):
     other_school = app.test_client()  # the same proxy, another client behind it
     other_school.environ_base = {"HTTP_X_FORWARDED_FOR": "198.51.100.20"}
     assert sign_in(other_school, "elsewhere-kid").status_code == 302
+
+
+def test_pages_read_with_get_are_never_limited_by_the_post_only_limits(app, client, school):
+    for _ in range(120):  # more than any sign-in or join-code limit allows
+        assert client.get("/sign-in").status_code == 200
+
+
+def test_reads_are_checked_again_when_the_deployment_sets_a_default_limit(app):
+    # (An app built with RATELIMIT_DEFAULT would leave that default on the shared Limiter for
+    # every later test, so the flag init_app derives from it is set by hand here.)
+    from student_portal.throttling import _nothing_to_limit
+
+    with app.test_request_context("/help/"):
+        assert _nothing_to_limit()
+        app.extensions["reads_unlimited"] = False
+        assert not _nothing_to_limit()
+    with app.test_request_context("/sign-in", method="POST"):
+        app.extensions["reads_unlimited"] = True
+        assert not _nothing_to_limit()

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .. import catalog
 from ..access import role_required
+from ..chrome import kept_for_visitors
 from ..help_requests import (
     MAX_OPEN_REQUESTS,
     RequestLimitReached,
@@ -84,16 +85,12 @@ def resource_lang(resource, field: str) -> Markup:
     return Markup(' lang="en"')
 
 
-@bp.app_context_processor
-def crisis_resources():
-    """The footer's crisis line on every page, from resources.toml, in the reader's language."""
+def crisis_footer() -> list:
+    """The footer's crisis line on every page, from resources.toml, in the reader's language
+    (rendered once per language: student_portal/chrome.py)."""
     language = reader_language()
     resources = catalog().resources
-    return {
-        "crisis_footer": [
-            resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources
-        ]
-    }
+    return [resources[i].localized(language) for i in CRISIS_FOOTER_IDS if i in resources]
 
 
 @bp.after_request
@@ -116,17 +113,20 @@ def help_groups() -> list[tuple[str, list]]:
 
 
 @bp.route("/")
+@kept_for_visitors
 def index():
     return render_template("help/index.html", groups=help_groups())
 
 
 @bp.route("/report")
+@kept_for_visitors
 def report():
     """Questions that lead to the right reporting paths; answers never leave the browser."""
     return render_template("help/report.html", r=localized_resources())
 
 
 @bp.route("/checklist")
+@kept_for_visitors
 def checklist():
     """A printable record of a report: agency, date, officer, case number, follow-up."""
     return render_template("help/checklist.html", r=localized_resources())
