@@ -412,6 +412,10 @@ def _grid_statement(sort: str, show: str, dialect: str):
     ordered = (
         select(
             standing.c.user_id,
+            standing.c.username,
+            standing.c.display_name,
+            standing.c.role,
+            standing.c.last_active,
             func.row_number()
             .over(order_by=(*orders.get(sort, orders["name"]), standing.c.user_id))
             .label("position"),
@@ -420,7 +424,7 @@ def _grid_statement(sort: str, show: str, dialect: str):
         .cte("ordered")
     )
     shown = (
-        select(ordered.c.user_id, ordered.c.position)
+        select(ordered)
         .where(ordered.c.position > bindparam("after"), ordered.c.position <= bindparam("until"))
         .cte("shown")
     )
@@ -438,13 +442,13 @@ def _grid_statement(sort: str, show: str, dialect: str):
     parts = [
         _grid_part(
             "student",
-            user_id=standing.c.user_id,
-            username=standing.c.username,
-            display_name=standing.c.display_name,
-            role=standing.c.role,
-            t1=standing.c.last_active,
+            user_id=shown.c.user_id,
+            username=shown.c.username,
+            display_name=shown.c.display_name,
+            role=shown.c.role,
+            t1=shown.c.last_active,
             n1=shown.c.position,
-        ).join(shown, shown.c.user_id == standing.c.user_id),
+        ),
         # The page's students' cells, straight from the index (not a pass over all cells).
         _grid_part(
             "cell",
