@@ -326,6 +326,13 @@ def utc_hour(column):
     return func.cast(func.strftime("%s", column), Integer) // 3600  # SQLite: whole seconds
 
 
+def _hour_start(column, dialect: str):
+    """The start of a stored UTC time's hour, as the database keeps times (SQLite: text)."""
+    if dialect == "postgresql":
+        return func.date_trunc("hour", column)
+    return func.substr(column, 1, 13).concat(":00:00")
+
+
 def _later(first, second):
     """The later of two times, either of which may be NULL (GREATEST is not portable)."""
     return case(
@@ -428,10 +435,13 @@ def _grid_statement(sort: str, show: str, dialect: str):
         .where(ordered.c.position > bindparam("after"), ordered.c.position <= bindparam("until"))
         .cte("shown")
     )
-    # The hour in a subquery, so the GROUP BY names the same expression on PostgreSQL.
+    # Grouped by the hour's start first (cheap on each row), then the few dozen hours turned
+    # into hours since the epoch: that arithmetic on every row was a sixth of the statement.
+    hour_start = _hour_start(cells.c.completed, dialect)
     completions = (
-        select(utc_hour(cells.c.completed).label("hour"))
+        select(hour_start.label("hour"), func.count().label("read"))
         .where(cells.c.completed.is_not(None))
+        .group_by(hour_start)
         .subquery()
     )
     everyone = select(
@@ -478,7 +488,7 @@ def _grid_statement(sort: str, show: str, dialect: str):
             n3=everyone.c.needs_help,
         ),
         _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
-        _grid_part("hour", n1=completions.c.hour, n2=func.count()).group_by(completions.c.hour),
+        _grid_part("hour", n1=utc_hour(completions.c.hour), n2=completions.c.read),
     ]
     return union_all(*parts)
 
