@@ -114,6 +114,8 @@ class BulkWriter:
         self.cursor = connection.connection.driver_connection.cursor()
         self.postgresql = connection.dialect.name == "postgresql"
         self.rows: list[tuple] = []
+        self.text: list[str] = []  # PostgreSQL: ready COPY lines (add_children)
+        self.pending = 0  # rows in self.text
         self.count = 0
         names = ", ".join(columns)
         if self.postgresql:
@@ -128,8 +130,29 @@ class BulkWriter:
         if len(self.rows) >= BATCH:
             self.flush()
 
+    def add_children(self, parent_id: int, rows: tuple) -> None:
+        """Rows that differ only in their first column, the parent's id: `rows` is what
+        `children()` made of the rest."""
+        if self.postgresql:
+            if not rows[1]:
+                return
+            prefix = f"{parent_id}\t"
+            self.text.append(prefix + ("\n" + prefix).join(rows[0]) + "\n")
+            self.pending += rows[1]
+            if self.pending >= BATCH:
+                self.flush()
+        else:
+            for row in rows:
+                self.add((parent_id, *row))
+
+    def children(self, rows: list[tuple]):
+        """The shape add_children takes: COPY text lines on PostgreSQL, tuples on SQLite."""
+        if self.postgresql:
+            return (tuple("\t".join(map(_copy_text, row)) for row in rows), len(rows))
+        return tuple(rows)
+
     def flush(self) -> None:
-        if not self.rows:
+        if not self.rows and not self.text:
             return
         if self.parent is not None:
             self.parent.flush()
@@ -137,6 +160,10 @@ class BulkWriter:
             with self.cursor.copy(self.sql) as copy:
                 for row in self.rows:
                     copy.write_row(row)
+                if self.text:
+                    copy.write("".join(self.text).encode())
+            self.count += self.pending
+            self.text, self.pending = [], 0
         else:
             rows = self.rows
             if self.times:
@@ -153,6 +180,15 @@ class BulkWriter:
         return tuple(row)
 
 
+def _copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format (the ids and words here need no escaping)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
 def build_school(app, students: int, seed: int = 7, reset: bool = False) -> int:
     """Bulk-insert one cohort with `students` members and their progress; returns its id.
 
@@ -161,20 +197,6 @@ def build_school(app, students: int, seed: int = 7, reset: bool = False) -> int:
     rng = random.Random(seed)
     lessons = app.extensions["catalog"].lessons
     pool = graded_pool(lessons, rng)
-    # Per lesson and answer set: the item and answer rows without their attempt id.
-    pool_rows = {
-        slug: [
-            (
-                [(r.item.id, r.score, r.points) for r in result.items],
-                [
-                    (a["item_id"], a["step_id"], a["choice_id"], a["position"], a["correct"])
-                    for a in result.answer_rows()
-                ],
-            )
-            for result in results
-        ]
-        for slug, results in pool.items()
-    }
     now = utcnow()
     with app.app_context():
         if reset and db.engine.dialect.name == "postgresql":
@@ -210,6 +232,22 @@ def build_school(app, students: int, seed: int = 7, reset: bool = False) -> int:
         attempts = BulkWriter(connection, "quiz_attempt", ATTEMPT_COLUMNS)
         items = BulkWriter(connection, "quiz_item_result", ITEM_COLUMNS, attempts)
         answers = BulkWriter(connection, "quiz_answer", ANSWER_COLUMNS, attempts)
+        # Per lesson and answer set: its item and answer rows, without their attempt id.
+        pool_rows = {
+            slug: [
+                (
+                    items.children([(r.item.id, r.score, r.points) for r in result.items]),
+                    answers.children(
+                        [
+                            tuple(a[c] for c in ANSWER_COLUMNS[1:])
+                            for a in result.answer_rows()
+                        ]
+                    ),
+                )
+                for result in results
+            ]
+            for slug, results in pool.items()
+        }
         attempt_id = 0
         for user_id in ids:
             skill = rng.uniform(0.3, 0.95)
@@ -236,10 +274,8 @@ def build_school(app, students: int, seed: int = 7, reset: bool = False) -> int:
                         )  # fmt: skip
                     )
                     item_rows, answer_rows = rows[drawn]
-                    for row in item_rows:
-                        items.add((attempt_id, *row))
-                    for row in answer_rows:
-                        answers.add((attempt_id, *row))
+                    items.add_children(attempt_id, item_rows)
+                    answers.add_children(attempt_id, answer_rows)
                 progress.add(
                     (user_id, lesson.slug, started, completed, 1, tries, passed, best, submitted)
                 )
