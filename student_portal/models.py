@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text, true
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -110,7 +110,25 @@ class Membership(db.Model):
 
 
 class LessonProgress(db.Model):
-    __table_args__ = (UniqueConstraint("user_id", "lesson_slug"),)
+    """One student's standing in one lesson: the reading, and a running summary of their quiz
+    attempts (kept by quizzes.py in the transaction that stores each attempt), so the grid
+    reads one row per student and lesson instead of grouping every attempt."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_slug"),
+        # Covers the grid's per-student reads: answered from the index alone.
+        Index(
+            "ix_lesson_progress_standing",
+            "user_id",
+            "lesson_slug",
+            "started_at",
+            "completed_at",
+            "attempts",
+            "quiz_passed",
+            "best_fraction",
+            "last_attempt_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -119,6 +137,11 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime | None]
     # The part (1-based `##` section) the student last opened in the lesson player.
     part: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # The quiz attempts so far: how many, whether one passed, the best score / max score.
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    quiz_passed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    best_fraction: Mapped[float | None] = mapped_column(Float)
+    last_attempt_at: Mapped[datetime | None]
 
 
 class CheckUse(db.Model):

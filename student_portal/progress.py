@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, Float, Integer, cast, func, null, select, union_all
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .content import GradeResult, Lesson, grade
@@ -121,59 +121,39 @@ def review(attempt: QuizAttempt, lesson: Lesson) -> GradeResult | None:
 
 
 def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]:
-    """Every lesson's status for one student, from one query (reading rows, then per-lesson
-    attempt figures, as one UNION ALL)."""
-    no_time, no_number = cast(null(), DateTime), cast(null(), Integer)
+    """Every lesson's status for one student, from one query: each reading row carries the
+    summary of the student's attempts at its quiz (kept as each attempt is stored)."""
     rows = db.session.execute(
-        union_all(
-            select(
-                LessonProgress.lesson_slug,
-                LessonProgress.started_at,
-                LessonProgress.completed_at,
-                no_number,
-                no_number,
-                cast(null(), Float),
-                LessonProgress.part,
-            ).where(LessonProgress.user_id == user.id),
-            select(
-                QuizAttempt.lesson_slug,
-                no_time,
-                no_time,
-                func.count(QuizAttempt.id),
-                func.max(QuizAttempt.passed.cast(Integer)),
-                func.max(QuizAttempt.score.cast(Float) / QuizAttempt.max_score),
-                no_number,
-            )
-            .where(QuizAttempt.user_id == user.id)
-            .group_by(QuizAttempt.lesson_slug),
-        )
+        select(
+            LessonProgress.lesson_slug,
+            LessonProgress.started_at,
+            LessonProgress.completed_at,
+            LessonProgress.part,
+            LessonProgress.attempts,
+            LessonProgress.quiz_passed,
+            LessonProgress.best_fraction,
+        ).where(LessonProgress.user_id == user.id)
     ).all()
-    progress, best = {}, {}
-    for slug, started, completed, count, passed, best_score, part in rows:
-        if count is None:
-            progress[slug] = (started, completed, part)
-        else:
-            best[slug] = (count, bool(passed), round(100 * best_score))
+    by_slug = {row[0]: row for row in rows}
 
     statuses = []
     for lesson in lessons:
-        row = progress.get(lesson.slug)
-        count, passed, best_percent = best.get(lesson.slug, (0, False, None))
-        status = status_of(
-            started=row is not None,
-            completed=row is not None and row[1] is not None,
-            attempts=count,
-            passed=passed,
-        )
+        row = by_slug.get(lesson.slug)
+        _, started, completed, part, count, passed, best = row or (None, None, None, 1, 0, 0, None)
         statuses.append(
             LessonStatus(
                 lesson=lesson,
-                status=status,
-                started_at=row[0] if row else None,
-                completed_at=row[1] if row else None,
+                status=status_of(
+                    started=row is not None,
+                    completed=completed is not None,
+                    attempts=count,
+                    passed=bool(passed),
+                ),
+                started_at=started,
+                completed_at=completed,
                 attempts=count,
-                best_percent=best_percent,
-                part=row[2] if row else 1,
+                best_percent=round(100 * best) if best is not None else None,
+                part=part,
             )
         )
     return statuses

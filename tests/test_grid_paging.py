@@ -45,16 +45,23 @@ def fill_cohort(cohort_id: int, size: int, prefix: str = "s") -> None:
         insert(Membership),
         [{"user_id": user_id, "cohort_id": cohort_id, "role": MEMBER} for user_id, _ in users],
     )
+    # Each progress row carries its attempts' summary, as recording an attempt keeps it.
     progress, attempts = [], []
     for user_id, username in users:
         number = int(username[len(prefix) :])
         if number % 3 == 0:
             progress.append(
                 {"user_id": user_id, "lesson_slug": "01-first-steps", "started_at": now,
-                 "completed_at": now}
+                 "completed_at": now, "attempts": 1, "quiz_passed": True, "best_fraction": 1.0,
+                 "last_attempt_at": now}
             )
             attempts.append((user_id, 4, True))
         elif number % 5 == 0:
+            progress.append(
+                {"user_id": user_id, "lesson_slug": "01-first-steps", "started_at": now,
+                 "completed_at": None, "attempts": 2, "quiz_passed": False, "best_fraction": 0.5,
+                 "last_attempt_at": now}
+            )
             attempts += [(user_id, 1, False), (user_id, 2, False)]
     db.session.execute(insert(LessonProgress), progress)
     db.session.execute(
@@ -87,7 +94,10 @@ def big_cohort(app):
 def complete_both(user_id: int) -> None:
     now = utcnow()
     for slug in ("01-first-steps", "02-second-look"):
-        db.session.add(LessonProgress(user_id=user_id, lesson_slug=slug, completed_at=now))
+        db.session.add(
+            LessonProgress(user_id=user_id, lesson_slug=slug, completed_at=now, attempts=1,
+                           quiz_passed=True, best_fraction=1.0, last_attempt_at=now)
+        )
         db.session.add(
             QuizAttempt(user_id=user_id, lesson_slug=slug, quiz_version="v", score=4,
                         max_score=4, passed=True, idempotency_key=str(uuid.uuid4()))

@@ -12,13 +12,14 @@ from student_portal import catalog
 from student_portal.config import PROJECT_ROOT
 from student_portal.content import Choice, load_catalog, shuffled
 from student_portal.extensions import db
-from student_portal.models import QuizAttempt, QuizDraft, User
+from student_portal.models import LessonProgress, QuizAttempt, QuizDraft, User
 from student_portal.quizzes import (
     Kind,
     Question,
     current_question,
     dump_token,
     open_quiz,
+    record_attempt,
     submit_answer,
 )
 from tests.helpers import quiz_fields
@@ -371,3 +372,40 @@ def test_everyone_in_the_room_sees_one_order_per_poll(app, school):
         assert seen[0] == seen[1] == seen[2]
         orders.append(tuple(seen[0]))
     assert len(set(orders)) > 1  # each poll is shuffled afresh
+
+
+def test_each_attempt_handed_in_updates_the_lessons_running_summary(app, ctx, school):
+    """The grid reads a student's standing from one row per lesson: it must tell what the
+    stored attempts tell, attempt after attempt."""
+    wrong = {"q-single": ["b"], "q-multi": ["a"], "q-story": ["keep", "tell", "report"]}
+    right = {"q-single": ["a"], "q-multi": ["a", "b"], "q-story": ["tell", "report"]}
+    student, lesson = _student(school), _lesson()
+
+    def summary():
+        db.session.expire_all()
+        row = db.session.scalars(
+            select(LessonProgress).where(
+                LessonProgress.user_id == student.id, LessonProgress.lesson_slug == lesson.slug
+            )
+        ).one()
+        return row.attempts, row.quiz_passed, row.best_fraction, row.last_attempt_at
+
+    def stored():
+        attempts = list(
+            db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == student.id))
+        )
+        return (
+            len(attempts),
+            any(a.passed for a in attempts),
+            max(a.score / a.max_score for a in attempts),
+            max(a.submitted_at for a in attempts),
+        )
+
+    first = record_attempt(student, lesson, wrong)
+    assert not first.passed
+    assert summary() == stored()
+    assert summary()[:2] == (1, False)
+    record_attempt(student, lesson, right)
+    record_attempt(student, lesson, wrong)  # a weaker try later keeps the best and the pass
+    assert summary() == stored()
+    assert summary()[:3] == (3, True, 1.0)
