@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import app_config
@@ -73,9 +74,8 @@ def test_a_student_reads_part_by_part_comes_back_to_the_same_part_and_checks_the
     assert page.url.endswith("/learn/01-part-by-part/part/2")
     assert page.title().startswith("Noticing signs (part 2 of 4)")
     assert page.evaluate("document.activeElement.id") == "part-heading"
-    page.wait_for_function(
-        "document.querySelector('[data-player-status]').textContent === 'Part 2 of 4'"
-    )
+    # A locator assertion polls without evaluating a string (the page's CSP forbids eval).
+    expect(page.locator("[data-player-status]")).to_have_text("Part 2 of 4")
 
     # Answering the check shows its feedback in place, still without a reload.
     page.get_by_label("No, friends keep secrets all the time").check()
