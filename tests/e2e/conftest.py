@@ -40,8 +40,8 @@ def live_app(tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture
-def browser():
+def _chromium():
+    """Debian's Chromium through Playwright (skipped, saying why, when either is missing)."""
     if not shutil.which("chromium") and not shutil.os.path.exists(CHROMIUM):
         pytest.skip(
             "Chromium is not installed: `apt-get install chromium` to run the browser tests"
@@ -51,20 +51,17 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser():
+    yield from _chromium()
 
 
 @pytest.fixture(scope="module")
 def module_browser():
     """One Chromium for a whole module (the page-wide checks open many pages)."""
-    if not shutil.which("chromium") and not shutil.os.path.exists(CHROMIUM):
-        pytest.skip(
-            "Chromium is not installed: `apt-get install chromium` to run the browser tests"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield from _chromium()
 
 
 @pytest.fixture(scope="module")
