@@ -7,17 +7,18 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from .access import ClubSessionPolicy, CohortPolicy
 from .content import Choice, Item, Lesson, Section, Step, shuffled
+from .database import FastSelect
 from .extensions import db
 from .models import (
     LEADER,
@@ -130,13 +131,22 @@ class ClubBanner:
     leads_a_group: bool
 
 
-@lru_cache(maxsize=1)
+_USER_COLUMNS = tuple(User.__table__.columns)
+
+
 def _user_with_banner_query():
-    """Built once: composing this SELECT cost more than running it, on every signed-in page."""
+    """The user's columns, then one row per membership with its cohort's unfinished session
+    (the partial index on live sessions finds it)."""
     return (
         select(
-            User, Membership.role, ClubSession.id, ClubSession.started_at, Cohort.id, Cohort.name
+            *_USER_COLUMNS,
+            Membership.role,
+            ClubSession.id,
+            ClubSession.started_at,
+            Cohort.id,
+            Cohort.name,
         )
+        .select_from(User)
         .outerjoin(Membership, Membership.user_id == User.id)
         .outerjoin(
             ClubSession,
@@ -150,19 +160,34 @@ def _user_with_banner_query():
     )
 
 
+_USER_WITH_BANNER = FastSelect(_user_with_banner_query)
+
+
 def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
-    """The user and their club banner in one query: one row per membership, each with its
-    cohort's unfinished session if it has one (the partial index on live sessions finds it)."""
-    rows = db.session.execute(_user_with_banner_query(), {"user_id": user_id}).all()
+    """The user and their club banner in one read, on every signed-in page.
+
+    It runs on the driver (database.FastSelect: a tenth of the ORM's cost), and the User is
+    built from the row and put in the session as if the ORM had loaded it, so views can still
+    change it and commit. Already in the session (loaded earlier in this request), it is kept.
+    """
+    rows = _USER_WITH_BANNER.rows(user_id=user_id)
     if not rows:
         return None, ClubBanner((), False)
     since = cutoff()
+    width = len(_USER_COLUMNS)
     live = tuple(
-        BannerSession(session_id, BannerCohort(cohort_id, cohort_name))
-        for _, _, session_id, started, cohort_id, cohort_name in rows
-        if session_id is not None and started >= since
+        BannerSession(row[width + 1], BannerCohort(row[width + 3], row[width + 4]))
+        for row in rows
+        if row[width + 1] is not None and row[width + 2] >= since
     )
-    return rows[0][0], ClubBanner(live, any(role == LEADER for _, role, *_ in rows))
+    banner = ClubBanner(live, any(row[width] == LEADER for row in rows))
+    session = db.session()
+    user = session.identity_map.get(identity_key(User, user_id))
+    if user is None:
+        user = User(**{c.key: v for c, v in zip(_USER_COLUMNS, rows[0][:width], strict=True)})
+        make_transient_to_detached(user)
+        session.add(user)
+    return user, banner
 
 
 def club_banner(user: User) -> ClubBanner:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
@@ -91,10 +92,13 @@ def recorded_statements(engine, keep=None) -> Iterator[list[str]]:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
+    raw = _raw_recorders.setdefault(id(engine), [])
+    raw.append(lambda statement: record(None, None, statement))
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+        raw.pop()
 
 
 DATA_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
@@ -103,3 +107,84 @@ DATA_STATEMENTS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 def data_queries(statements: list[str]) -> list[str]:
     """The statements that read or write data (not BEGIN, COMMIT, PRAGMA and the like)."""
     return [s for s in statements if s.lstrip().upper().startswith(DATA_STATEMENTS)]
+
+
+# --- Reads on the hot path, without the ORM --------------------------------------------------
+
+_raw_recorders: dict[int, list[Callable[[str], None]]] = {}
+
+
+class FastSelect:
+    """A SELECT run straight on a pooled DB-API connection: for the reads every page makes.
+
+    The ORM's session, unit of work and row objects cost about 250 µs a query; the same SELECT
+    on the driver costs about 20 µs. The statement is written with SQLAlchemy (so it is one
+    definition for SQLite and PostgreSQL), compiled once per dialect, and its result columns go
+    through the same type processors the ORM uses (SQLite's datetimes come back as datetimes).
+
+    What stays true: `recorded_statements` sees these statements like any other; a driver error
+    is raised as SQLAlchemy's (so the "database unavailable" page still answers), and a
+    connection the server dropped is thrown away, not handed back to the pool. Parameters must
+    be plain ints or strings (no bind processing is applied).
+    """
+
+    def __init__(self, build: Callable):
+        self._build = build  # builds the Select; called once per dialect
+        self._plans: dict[tuple, tuple] = {}
+
+    def _plan(self, dialect) -> tuple:
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        plan = self._plans.get(key)
+        if plan is None:
+            statement = self._build()
+            compiled = statement.compile(dialect=dialect)
+            processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in statement.selected_columns
+            )
+            names = compiled.positiontup if compiled.positional else None
+            plan = (compiled.string, names, compiled, processors)
+            self._plans[key] = plan
+        return plan
+
+    def rows(self, **params) -> list[tuple]:
+        engine = db.engine
+        dialect = engine.dialect
+        sql, names, compiled, processors = self._plan(dialect)
+        for value in params.values():
+            if not isinstance(value, int | str):
+                raise TypeError("FastSelect takes ints and strings only")
+        bound = compiled.construct_params(params)
+        arguments = tuple(bound[name] for name in names) if names is not None else bound
+        for record in _raw_recorders.get(id(engine), ()):
+            record(sql)
+        error_class = dialect.loaded_dbapi.Error
+        try:
+            connection = engine.raw_connection()
+        except error_class as error:
+            raise DBAPIError.instance(sql, arguments, error, error_class) from error
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, arguments)
+                fetched = cursor.fetchall()
+            finally:
+                cursor.close()
+        except error_class as error:
+            gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
+            if gone:
+                connection.invalidate(error)
+            connection.close()
+            raise DBAPIError.instance(
+                sql, arguments, error, error_class, connection_invalidated=gone
+            ) from error
+        connection.close()  # back to the pool (which rolls the driver's transaction back)
+        if not any(processors):
+            return fetched
+        return [
+            tuple(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in fetched
+        ]
