@@ -15,7 +15,8 @@ with an SQLAlchemy event on a test client; no signed-in page may send more than 
 exits 1 when a ratio or a count misses its target. Absolute figures move with the machine's
 load (printed first); the ratios are measured side by side, so they hold on a noisy machine.
 
-Run: `.venv/bin/python benchmarks/pages.py [--seconds S] [--rounds R] [--strict]`
+Run: `.venv/bin/python benchmarks/pages.py [--seconds S] [--rounds R] [--pages lesson,help]
+[--strict]`
 """
 
 from __future__ import annotations
@@ -261,6 +262,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reset", action="store_true", help="PostgreSQL: drop all tables first")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--pages", help="only these pages, comma-separated (lesson,help,...); default all"
+    )
     args = parser.parse_args()
     load = wrk if shutil.which("wrk") else python_load
     with tempfile.TemporaryDirectory() as folder:
@@ -278,6 +282,11 @@ def main() -> None:
         )
         school = build_school(app, args.reset)
         pages = pages_of(school)
+        if args.pages:
+            wanted = set(args.pages.split(","))
+            pages = [page for page in pages if page.name in wanted]
+            if not pages:
+                sys.exit(f"no such page: {args.pages}")
         statements = count_statements(app, pages)
         with app.app_context():
             db.engine.dispose()  # the server's workers open their own connections

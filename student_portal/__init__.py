@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import chrome, i18n, icons, throttling
+from . import chrome, i18n, icons, kept, throttling
 from .club import MIN_POLL_ANSWERS
 from .cohorts import format_join_code
 from .config import data_folder, load_settings
@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     chrome.init_app(app)
+    kept.init_app(app)
     limiter.init_app(app)
     throttling.init_app(app)
     init_passwords(app)

@@ -132,6 +132,7 @@ class ClubBanner:
 
 
 _USER_COLUMNS = tuple(User.__table__.columns)
+_USER_KEYS = tuple(User.__mapper__.get_property_by_column(c).key for c in _USER_COLUMNS)
 
 
 def _user_with_banner_query():
@@ -184,7 +185,9 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
     session = db.session()
     user = session.identity_map.get(identity_key(User, user_id))
     if user is None:
-        user = User(**{c.key: v for c, v in zip(_USER_COLUMNS, rows[0][:width], strict=True)})
+        # As the ORM's loader does: a new instance whose attributes are the row, then "loaded".
+        user = User.__mapper__.class_manager.new_instance()
+        user.__dict__.update(zip(_USER_KEYS, rows[0][:width], strict=True))
         make_transient_to_detached(user)
         session.add(user)
     return user, banner

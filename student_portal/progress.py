@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .content import GradeResult, Lesson, grade
-from .database import begin_write
+from .database import FastSelect, begin_write
 from .extensions import db
 from .models import LessonProgress, QuizAttempt, User, utcnow
 
@@ -56,6 +56,33 @@ class LessonStatus:
     attempts: int = 0
     best_percent: int | None = None  # the best attempt's score, as a whole percentage
     part: int = 1  # the part of the lesson player last opened
+
+
+@dataclass(frozen=True)
+class PlaceInLesson:
+    """How far a student is in one lesson: what the lesson page shows of their progress."""
+
+    part: int
+    completed: bool
+
+
+def _place_query():
+    return select(LessonProgress.part, LessonProgress.completed_at).where(
+        LessonProgress.user_id == bindparam("user_id"),
+        LessonProgress.lesson_slug == bindparam("slug"),
+    )
+
+
+_PLACE = FastSelect(_place_query)
+
+
+def place_in_lesson(user: User, slug: str) -> PlaceInLesson | None:
+    """The student's place in a lesson (None if never opened), read on the driver."""
+    rows = _PLACE.rows(user_id=user.id, slug=slug)
+    if not rows:
+        return None
+    part, completed_at = rows[0]
+    return PlaceInLesson(part, completed_at is not None)
 
 
 def progress_row(user: User, slug: str) -> LessonProgress | None:

@@ -26,13 +26,16 @@ from ..cohorts import student_cohorts
 from ..content import Lesson
 from ..extensions import db
 from ..forms import ActionForm
+from ..kept import render_kept
 from ..models import ClubSession, Cohort, Membership
 from ..player import check_feedback, open_part, part_count, record_check_use
 from ..progress import (
     PASSED,
+    PlaceInLesson,
     attempts_for,
     complete_lesson,
     lesson_statuses,
+    place_in_lesson,
     progress_row,
     review,
     start_lesson,
@@ -59,12 +62,18 @@ def lessons():
 @role_required("student")
 def lesson(slug: str):
     lesson = lesson_or_404(slug)
-    row = progress_row(current_user, slug)
-    if row is None:
+    place = place_in_lesson(current_user, slug)
+    if place is None:
         if lesson.content_note:
             return render_template("learn/content_note.html", lesson=lesson, form=ActionForm())
         row = start_lesson(current_user, slug)
-    return render_template("learn/lesson.html", lesson=lesson, progress=row, form=ActionForm())
+        place = PlaceInLesson(row.part, row.completed_at is not None)
+    # The same page for every student at this place in the lesson: rendered once, kept.
+    return render_kept(
+        "learn/lesson.html",
+        ("lesson", slug, place),
+        lambda: {"lesson": lesson, "progress": place, "form": ActionForm()},
+    )
 
 
 @bp.route("/<slug>/start", methods=["POST"])

@@ -1,0 +1,103 @@
+"""Signed-in pages kept whole for everyone they look the same to.
+
+A lesson page is the same for every student who is at the same part of it, in the same language,
+with the same club banner: rendering it again for each of them (Jinja, a hundred translated
+strings, the page chrome) was most of its cost. `render_kept()` renders a page once per key and
+reuses it, filling in per request only what is personal and not in the key:
+
+- the CSRF token (the page is rendered with a marker where the token goes, and the request's
+  own token replaces it), and
+- the reader's username (base.html prints it through `reader_name()`, which gives a marker
+  while a kept page is being rendered).
+
+The key is the caller's (the page's own inputs, like the lesson and the part) plus everything
+base.html shows: the language, the path with its query (the language switch returns to it), and
+the reader's kind, role, "leads a group" and live club sessions. A page's context must come only
+from its key: `build` is called only when the page is rendered, and views pass it nothing
+personal beyond what the key holds. Pages with a flashed message waiting are never kept (the
+message is for one reader, once). Kept pages live in each worker's memory, at most
+`MAX_PAGES` of them (least recently used go first); with template auto-reload on, none are kept.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from threading import Lock
+
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+
+from .i18n import reader_language
+
+MAX_PAGES = 256
+CSRF_MARK = "\ue000kept-csrf\ue001"
+NAME_MARK = "\ue000kept-name\ue001"
+
+
+class KeptPages:
+    def __init__(self, size: int = MAX_PAGES):
+        self.size = size
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def init_app(app) -> None:
+    app.extensions["kept_pages"] = KeptPages()
+    app.add_template_global(reader_name)
+
+
+def reader_name() -> str:
+    """The signed-in reader's username, or the marker render_kept() fills in per request."""
+    if g.get("_rendering_kept"):
+        return NAME_MARK
+    return current_user.username if current_user.is_authenticated else ""
+
+
+def _reader_key() -> tuple:
+    if current_user.is_staff:
+        return ("staff", current_user.role)
+    from .club import club_banner
+
+    banner = club_banner(current_user)
+    return ("student", current_user.role, banner.leads_a_group, banner.live_sessions)
+
+
+def render_kept(template: str, key: tuple, build: Callable[[], dict]) -> str:
+    """`template` rendered with `build()`, kept under `key` and the reader's page chrome."""
+    app = current_app._get_current_object()
+    if app.jinja_env.auto_reload or session.get("_flashes"):
+        return render_template(template, **build())
+    pages: KeptPages = app.extensions["kept_pages"]
+    full_key = (template, key, reader_language(), request.full_path, _reader_key())
+    token = generate_csrf()  # this request's token (and the session's secret, made if missing)
+    page = pages.get(full_key)
+    if page is None:
+        g._rendering_kept = True
+        g.csrf_token = CSRF_MARK  # generate_csrf() answers with what is on g
+        try:
+            page = render_template(template, **build())
+        finally:
+            g.csrf_token = token
+            g._rendering_kept = False
+        pages.put(full_key, page)
+    return page.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
