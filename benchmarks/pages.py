@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from serving import Client, gunicorn  # noqa: E402
+from serving import USER_AGENT, Client, gunicorn  # noqa: E402
 
 from student_portal import create_app  # noqa: E402
 from student_portal.club import start_session  # noqa: E402
@@ -173,6 +173,7 @@ def pages_of(school: dict) -> list[Page]:
 
 
 USERNAMES = {"student": "student00", "teacher": "bench-teacher"}
+HOMES = {"student": "/learn/", "teacher": "/teach/"}
 
 
 def count_statements(app, pages: list[Page]) -> dict[str, int]:
@@ -206,7 +207,8 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, cookie: str, seconds: float) -> Run:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--latency", url]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--latency"]
+    command += ["-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -229,7 +231,8 @@ def python_load(url: str, cookie: str, seconds: float) -> Run:
         while time.perf_counter() < deadline:
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
             started = time.perf_counter()
-            connection.request("GET", target.path, headers={"Cookie": cookie} if cookie else {})
+            headers = {"User-Agent": USER_AGENT} | ({"Cookie": cookie} if cookie else {})
+            connection.request("GET", target.path, headers=headers)
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -307,6 +310,9 @@ def main() -> None:
                 client = Client(portal)
                 status = client.sign_in(username, PASSWORD)
                 assert status in (302, 303), f"{username} could not sign in ({status})"
+                # One page first, as a browser would: it keeps the session's CSRF secret,
+                # which the first page after signing in adds (wrk never stores a cookie).
+                client.get(HOMES[role])
                 cookies[role] = cookie_header(client)
             for page in pages:  # warm up every worker's templates and caches
                 load(portal + page.path, cookies[page.role], 1)

@@ -26,6 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Every benchmark client says the same: the portal's session protection ties a session to its
+# browser (address and user agent), so a load generator replaying a cookie must send it too.
+USER_AGENT = "student-portal-benchmark"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -154,7 +159,9 @@ class Client:
         """(status, headers, body bytes); HTTP errors are answers too."""
         url = path if path.startswith("http") else self.base + path
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, method=method)
+        request = urllib.request.Request(
+            url, data=body, method=method, headers={"User-Agent": USER_AGENT}
+        )
         try:
             with self.opener.open(request, timeout=self.timeout) as response:
                 return response.status, response.headers, response.read()

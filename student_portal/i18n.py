@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
 from babel.dates import format_datetime
 from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale, get_translations
@@ -64,6 +65,17 @@ def select_locale() -> str:
         if primary in languages:
             return primary
     return DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=16)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _selected_locale() -> Locale:
+    """select_locale() as a Locale, parsed once per language (Flask-Babel parses the code on
+    every request otherwise)."""
+    return _parsed_locale(select_locale())
 
 
 def reader_language() -> str:
@@ -128,7 +140,7 @@ def init_app(app) -> None:
     }
     # One Babel per app: Flask-Babel caches loaded catalogs on the Babel object, and apps with
     # different translation folders (tests, a second site) must not share them.
-    Babel(app, locale_selector=select_locale, timezone_selector=school_timezone)
+    Babel(app, locale_selector=_selected_locale, timezone_selector=school_timezone)
     _install_fast_gettext(app)
     app.register_blueprint(bp)
     app.add_template_filter(local_time, "local_time")

@@ -21,6 +21,7 @@ message is for one reader, once). Kept pages live in each worker's memory, at mo
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
@@ -33,6 +34,10 @@ from markupsafe import escape
 from .i18n import reader_language
 
 MAX_PAGES = 256
+# A signed CSRF token is reused for this long (Flask-WTF signs a new one per request, with a
+# timestamp; it stays valid for WTF_CSRF_TIME_LIMIT, an hour, so at most a minute is lost).
+TOKEN_REUSE_SECONDS = 60
+MAX_TOKENS = 4096
 CSRF_MARK = "\ue000kept-csrf\ue001"
 NAME_MARK = "\ue000kept-name\ue001"
 
@@ -63,7 +68,28 @@ class KeptPages:
 
 def init_app(app) -> None:
     app.extensions["kept_pages"] = KeptPages()
+    app.extensions["signed_csrf_tokens"] = {}
+    app.jinja_env.globals["csrf_token"] = request_csrf_token  # in place of Flask-WTF's
     app.add_template_global(reader_name)
+
+
+def request_csrf_token() -> str:
+    """This request's CSRF token: Flask-WTF's, or the one signed for this session under a
+    minute ago (signing costs more than the rest of a kept page)."""
+    if "csrf_token" in g:
+        return g.csrf_token
+    signed: dict = current_app.extensions["signed_csrf_tokens"]
+    secret = session.get("csrf_token")
+    if secret is not None:
+        kept = signed.get(secret)
+        if kept is not None and time.time() - kept[1] < TOKEN_REUSE_SECONDS:
+            g.csrf_token = kept[0]
+            return kept[0]
+    token = generate_csrf()
+    if len(signed) >= MAX_TOKENS:
+        signed.clear()
+    signed[session["csrf_token"]] = (token, time.time())
+    return token
 
 
 def reader_name() -> str:
@@ -89,7 +115,7 @@ def render_kept(template: str, key: tuple, build: Callable[[], dict]) -> str:
         return render_template(template, **build())
     pages: KeptPages = app.extensions["kept_pages"]
     full_key = (template, key, reader_language(), request.full_path, _reader_key())
-    token = generate_csrf()  # this request's token (and the session's secret, made if missing)
+    token = request_csrf_token()  # (and the session's secret, made if it is missing)
     page = pages.get(full_key)
     if page is None:
         g._rendering_kept = True
