@@ -147,20 +147,25 @@ def review(attempt: QuizAttempt, lesson: Lesson) -> GradeResult | None:
     return grade(lesson.quiz, responses)
 
 
+def _standing_query():
+    return select(
+        LessonProgress.lesson_slug,
+        LessonProgress.started_at,
+        LessonProgress.completed_at,
+        LessonProgress.part,
+        LessonProgress.attempts,
+        LessonProgress.quiz_passed,
+        LessonProgress.best_fraction,
+    ).where(LessonProgress.user_id == bindparam("user_id"))
+
+
+_STANDING = FastSelect(_standing_query)
+
+
 def lesson_statuses(user: User, lessons: Sequence[Lesson]) -> list[LessonStatus]:
     """Every lesson's status for one student, from one query: each reading row carries the
     summary of the student's attempts at its quiz (kept as each attempt is stored)."""
-    rows = db.session.execute(
-        select(
-            LessonProgress.lesson_slug,
-            LessonProgress.started_at,
-            LessonProgress.completed_at,
-            LessonProgress.part,
-            LessonProgress.attempts,
-            LessonProgress.quiz_passed,
-            LessonProgress.best_fraction,
-        ).where(LessonProgress.user_id == user.id)
-    ).all()
+    rows = _STANDING.rows(user_id=user.id)
     by_slug = {row[0]: row for row in rows}
 
     statuses = []

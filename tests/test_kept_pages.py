@@ -105,3 +105,18 @@ def test_the_language_and_the_club_banner_are_part_of_what_is_kept(make_app, sch
         start_session(cohort, leader, app.extensions["catalog"].lessons[0])
         db.session.commit()
     assert "Club session live" in one.get(f"/learn/{slug}").get_data(as_text=True)
+
+
+def test_the_lesson_list_is_each_students_own(make_app, school_in):
+    app = make_app()
+    school_in(app)
+    slug = lesson_slug(app)
+    one, two = signed_in(app, "student-one"), signed_in(app, "student-two")
+    assert "Continue where you left off" not in one.get("/learn/").get_data(as_text=True)
+    assert "Continue where you left off" not in two.get("/learn/").get_data(as_text=True)
+    opened(one, slug)
+    assert one.get(f"/learn/{slug}/part/2").status_code == 200
+    mine = one.get("/learn/").get_data(as_text=True)
+    theirs = two.get("/learn/").get_data(as_text=True)
+    assert "Continue where you left off: part 2" in mine and "student-one" in mine
+    assert "Continue where you left off" not in theirs and "student-one" not in theirs

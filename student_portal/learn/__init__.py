@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -36,6 +37,7 @@ from ..club import (
 from ..cohorts import student_cohorts
 from ..content import Lesson
 from ..database import FastSelect
+from ..evaluate import evaluation_invitations
 from ..extensions import db
 from ..forms import ActionForm
 from ..kept import render_kept
@@ -43,6 +45,7 @@ from ..models import ClubSession, Cohort, Membership
 from ..player import check_feedback, open_part, part_count, record_check_use
 from ..progress import (
     PASSED,
+    LessonStatus,
     PlaceInLesson,
     attempts_for,
     complete_lesson,
@@ -60,6 +63,14 @@ from .forms import answer_form
 from .forms import check_form as _check_form
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@dataclass(frozen=True)
+class ShownInvitation:
+    """What the lesson list shows of an invitation to an evaluation check."""
+
+    window_id: int
+    phase: str
 bp.add_app_template_filter(status_word, "status_word")
 
 
@@ -67,7 +78,28 @@ bp.add_app_template_filter(status_word, "status_word")
 @role_required("student")
 def lessons():
     statuses = lesson_statuses(current_user, reader_lessons())
-    return render_template("learn/lessons.html", statuses=statuses)
+    offered = evaluation_invitations()
+    # Kept whole for every student whose lessons stand the same way: the page is given only
+    # what the key holds (a started lesson's date is not shown, so it is not passed).
+    shown = tuple(
+        LessonStatus(
+            lesson=s.lesson,
+            status=s.status,
+            started_at=True if s.started_at else None,
+            part=s.part,
+            best_percent=s.best_percent,
+        )
+        for s in statuses
+    )
+    key = (
+        "lessons",
+        tuple((s.lesson.slug, s.status, s.started_at, s.part, s.best_percent) for s in shown),
+        tuple((i.window.id, i.phase) for i in offered),
+    )
+    invitations = tuple(ShownInvitation(i.window.id, i.phase) for i in offered)
+    return render_kept(
+        "learn/lessons.html", key, lambda: {"statuses": shown, "invitations": invitations}
+    )
 
 
 @bp.route("/<slug>")
