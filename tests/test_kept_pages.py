@@ -120,3 +120,12 @@ def test_the_lesson_list_is_each_students_own(make_app, school_in):
     theirs = two.get("/learn/").get_data(as_text=True)
     assert "Continue where you left off: part 2" in mine and "student-one" in mine
     assert "Continue where you left off" not in theirs and "student-one" not in theirs
+
+
+def test_each_teacher_home_shows_only_their_own_cohorts(make_app, school_in):
+    app = make_app()
+    school_in(app)
+    mine = signed_in(app, "teacher-a").get("/teach/").get_data(as_text=True)
+    theirs = signed_in(app, "teacher-b").get("/teach/").get_data(as_text=True)
+    assert "Period 3" in mine and "Other class" not in mine and "teacher-a" in mine
+    assert "Other class" in theirs and "Period 3" not in theirs and "teacher-a" not in theirs

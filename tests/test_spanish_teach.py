@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -81,11 +81,19 @@ def test_quiz_times_and_help_requests_show_in_spanish_in_the_cohort_s_zone(spani
     answer_quiz(student, "01-first-steps", ALL_RIGHT)
     moment = datetime(2026, 12, 1, 15, 30)  # stored in UTC: 9:30 in Chicago
     with app.app_context():
-        from student_portal.models import QuizAttempt
+        from student_portal.models import LessonProgress, QuizAttempt
 
         db.session.get(Cohort, school["cohort"]).timezone = "America/Chicago"
         for attempt in db.session.scalars(select(QuizAttempt)):
             attempt.submitted_at = moment
+        # The reading rows too: the lesson was opened and read before that quiz (the last
+        # activity is the latest of these, so a real "now" after 15:30 UTC must not win).
+        for row in db.session.scalars(select(LessonProgress)):
+            row.started_at = moment - timedelta(minutes=20)
+            if row.completed_at is not None:
+                row.completed_at = moment - timedelta(minutes=5)
+            if row.last_attempt_at is not None:
+                row.last_attempt_at = moment
         db.session.add(
             HelpRequest(
                 student_id=school["student"],

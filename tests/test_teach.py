@@ -270,12 +270,22 @@ def test_another_teacher_cannot_change_a_cohort_s_zone(app, client, auth, school
 
 
 def _set_zone_and_time_attempts(app, cohort_id, zone, moment):
-    from student_portal.models import QuizAttempt
+    """Every attempt made at `moment`, and the lesson opened and read just before it (the last
+    activity is the latest of these, so the real time of the test run must not show)."""
+    from datetime import timedelta
+
+    from student_portal.models import LessonProgress, QuizAttempt
 
     with app.app_context():
         db.session.get(Cohort, cohort_id).timezone = zone
         for attempt in db.session.scalars(select(QuizAttempt)):
             attempt.submitted_at = moment
+        for row in db.session.scalars(select(LessonProgress)):
+            row.started_at = moment - timedelta(minutes=20)
+            if row.completed_at is not None:
+                row.completed_at = moment - timedelta(minutes=5)
+            if row.last_attempt_at is not None:
+                row.last_attempt_at = moment
         db.session.commit()
 
 

@@ -66,6 +66,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
 from ..i18n import school_timezone
+from ..kept import render_kept
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
 from ..player import check_usage
 from ..privacy import delete_student, export_student
@@ -133,10 +134,28 @@ def _skeleton_pattern(skeleton: str, language: str) -> str:
 @role_required("teacher")
 def home():
     open_requests = open_requests_by_cohort(current_user)
-    return render_template(
-        "teach/home.html",
-        overview=teacher_overview(current_user, reader_lessons(), open_requests),
-        open_total=sum(open_requests.values()),
+    overview = teacher_overview(current_user, reader_lessons(), open_requests)
+    open_total = sum(open_requests.values())
+    # Kept whole while every figure it shows stays the same (the key is exactly those).
+    key = (
+        "teach-home",
+        open_total,
+        tuple(
+            (
+                item.cohort.id,
+                item.cohort.name,
+                item.cohort.grade_band,
+                item.members,
+                item.percent_completed,
+                item.active_recently,
+                item.needs_help,
+                item.open_requests,
+            )
+            for item in overview
+        ),
+    )
+    return render_kept(
+        "teach/home.html", key, lambda: {"overview": overview, "open_total": open_total}
     )
 
 
