@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import case, insert, inspect, select
+from sqlalchemy import bindparam, case, delete, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,7 +45,7 @@ from .content import (
     shuffled,
     walk_scenario,
 )
-from .database import begin_write
+from .database import FastSelect, begin_write
 from .extensions import db
 from .models import (
     LessonProgress,
@@ -206,7 +206,7 @@ def open_quiz(user: User, lesson: Lesson) -> Outcome:
     A draft of an older version of the quiz is discarded (CHANGED); one whose answers no longer
     fit is discarded too (UNREADABLE); one with every answer in is handed in (FINISHED).
     """
-    draft = _draft(user, lesson.slug)
+    draft = _draft_as_read(user, lesson.slug)
     if draft is None:
         question = current_question(lesson.quiz, {}, str(uuid.uuid4()))
         return Outcome(Kind.QUESTION, question=question)
@@ -257,11 +257,46 @@ def _draft(user: User, slug: str, lock: bool = False) -> QuizDraft | None:
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def _discard(draft: QuizDraft, kind: Kind) -> Outcome:
+def _discard(draft: DraftAsRead, kind: Kind) -> Outcome:
     begin_write()
-    db.session.delete(draft)
+    db.session.execute(
+        delete(QuizDraft).where(QuizDraft.id == draft.id, QuizDraft.key == draft.key)
+    )
     db.session.commit()
     return Outcome(kind)
+
+
+@dataclass(frozen=True)
+class DraftAsRead:
+    """A draft as a question page reads it (no ORM object: the page only looks)."""
+
+    id: int
+    quiz_version: str
+    key: str
+    answers: dict
+    last_decision: dict | None
+
+
+def _draft_read_query():
+    return select(
+        QuizDraft.id,
+        QuizDraft.quiz_version,
+        QuizDraft.key,
+        QuizDraft.answers,
+        QuizDraft.last_decision,
+    ).where(QuizDraft.user_id == bindparam("user_id"), QuizDraft.lesson_slug == bindparam("slug"))
+
+
+_DRAFT_AS_READ = FastSelect(_draft_read_query)
+
+
+def _draft_as_read(user: User, slug: str) -> DraftAsRead | None:
+    """The student's draft for a lesson's quiz, read on the driver (every question page)."""
+    rows = _DRAFT_AS_READ.rows(user_id=user.id, slug=slug)
+    if not rows:
+        return None
+    draft_id, version, key, answers, last_decision = rows[0]
+    return DraftAsRead(draft_id, version, key, answers or {}, last_decision)
 
 
 def _submit(user: User, lesson: Lesson, key: str, marker: str, choice_ids: list[str]) -> Outcome:

@@ -290,14 +290,25 @@ def _after(lesson: Lesson, outcome):
 
 
 def _question_page(lesson, question, form=None, last_decision=None):
-    form = form or answer_form(question)
-    form.state.data = dump_token(question.key, current_user.id, lesson.slug)
-    form.question.data = question.marker
+    """A question; `form` is the answer form that failed (its errors and ticks are shown).
+
+    The page writes its inputs itself: building and rendering a WTForms form for each question
+    was a third of the page's cost, and a question shown afresh has nothing for it to do. The
+    posted answer is still read and validated by the form (`answer`)."""
+    if form is None:
+        answer_errors, ticked = (), frozenset()
+    else:
+        given = form.answer.data
+        answer_errors = tuple(form.answer.errors)
+        ticked = frozenset(given if isinstance(given, list) else [given] if given else [])
     return render_template(
         "learn/question.html",
         lesson=lesson,
         question=question,
-        form=form,
+        form=form,  # for the error summary at the top (None: nothing failed)
+        state=dump_token(question.key, current_user.id, lesson.slug),
+        answer_errors=answer_errors,
+        ticked=ticked,
         last_decision=last_decision,
         decision_in_english=_decision_in_english(lesson, last_decision),
         total=len(lesson.quiz.items),
