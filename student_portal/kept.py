@@ -27,6 +27,7 @@ from collections.abc import Callable
 from threading import Lock
 
 from flask import current_app, g, render_template, request, session
+from flask.signals import before_render_template, template_rendered
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
@@ -68,6 +69,7 @@ class KeptPages:
 
 def init_app(app) -> None:
     app.extensions["kept_pages"] = KeptPages()
+    app.extensions["kept_shells"] = KeptPages()
     app.extensions["signed_csrf_tokens"] = {}
     app.jinja_env.globals["csrf_token"] = request_csrf_token  # in place of Flask-WTF's
     app.add_template_global(reader_name)
@@ -127,3 +129,56 @@ def render_kept(template: str, key: tuple, build: Callable[[], dict]) -> str:
             g._rendering_kept = False
         pages.put(full_key, page)
     return page.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
+
+
+def _fill(text: str, token: str) -> str:
+    return text.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
+
+
+def _render_marked(template: str, context: dict) -> str:
+    """`template` rendered with the markers in place of the token and the name."""
+    token = request_csrf_token()
+    g._rendering_kept = True
+    g.csrf_token = CSRF_MARK
+    try:
+        return render_template(template, **context)
+    finally:
+        g.csrf_token = token
+        g._rendering_kept = False
+
+
+def render_in_kept_shell(page: str, content: str, title: str, context: dict) -> str:
+    """A page whose content changes per request, in page chrome rendered once and kept.
+
+    `page` extends base.html with `{% block content %}{% include content %}{% endblock %}` and
+    a title block that shows `title` (so the chrome depends on nothing else); `content` is the
+    page's own part, rendered per request. The chrome (head, header, banner, footer: half of a
+    question page's cost) is kept under the title and what render_kept() keys it by.
+    """
+    app = current_app._get_current_object()
+    if app.jinja_env.auto_reload or session.get("_flashes") or _has_failed_form(context):
+        return render_template(page, **context)
+    shells: KeptPages = app.extensions["kept_shells"]
+    key = (page, title, reader_language(), request.full_path, _reader_key())
+    shell = shells.get(key)
+    token = request_csrf_token()
+    if shell is None:
+        whole = _render_marked(page, context)
+        middle = _render_marked(content, context)
+        before, found, after = whole.partition(middle)
+        if not found or not middle or middle in after:
+            return _fill(whole, token)  # not cleanly split: served whole, not kept
+        shell = (before, after)
+        shells.put(key, shell)
+    template = app.jinja_env.get_template(content)
+    app.update_template_context(context)
+    before_render_template.send(app, template=template, context=context)
+    middle = template.render(context)
+    template_rendered.send(app, template=template, context=context)
+    return _fill(shell[0], token) + middle + _fill(shell[1], token)
+
+
+def _has_failed_form(context: dict) -> bool:
+    from flask_wtf import FlaskForm
+
+    return any(isinstance(value, FlaskForm) and value.errors for value in context.values())

@@ -129,3 +129,38 @@ def test_each_teacher_home_shows_only_their_own_cohorts(make_app, school_in):
     theirs = signed_in(app, "teacher-b").get("/teach/").get_data(as_text=True)
     assert "Period 3" in mine and "Other class" not in mine and "teacher-a" in mine
     assert "Other class" in theirs and "Period 3" not in theirs and "teacher-a" not in theirs
+
+
+def test_a_question_page_keeps_its_chrome_but_the_question_is_each_students_own(
+    make_app, school_in
+):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    school_in(app)
+    slug = lesson_slug(app)
+    one, two = signed_in(app, "student-one"), signed_in(app, "student-two")
+    first = one.get(f"/learn/{slug}/quiz").get_data(as_text=True)
+    shells = len(app.extensions["kept_shells"])
+    second = two.get(f"/learn/{slug}/quiz").get_data(as_text=True)
+    assert len(app.extensions["kept_shells"]) == shells == 1  # one chrome served both
+    assert "student-one" in first and "student-one" not in second and "student-two" in second
+    state = re.compile(r'name="state" type="hidden" value="([^"]+)"')
+    assert state.search(first).group(1) != state.search(second).group(1)
+    assert second.count("<h1") == 1 and "Question 1 of" in second and "kept-" not in second
+
+    # Student two answers with their own form: token, state and a choice from their page.
+    choice = re.search(r'name="answer" type="(?:radio|checkbox)" value="([^"]+)"', second)
+    marker = re.search(r'name="question" type="hidden" value="([^"]*)"', second).group(1)
+    answered = two.post(
+        f"/learn/{slug}/quiz",
+        data={
+            "csrf_token": TOKEN.search(second).group(1),
+            "state": state.search(second).group(1),
+            "question": marker,
+            "answer": choice.group(1),
+        },
+    )
+    assert answered.status_code == 302
+    after = two.get(f"/learn/{slug}/quiz").get_data(as_text=True)
+    assert "Question 2 of" in after or "/attempts/" in answered.headers["Location"]
+    # Student one's page has not moved on.
+    assert "Question 1 of" in one.get(f"/learn/{slug}/quiz").get_data(as_text=True)

@@ -40,7 +40,7 @@ from ..database import FastSelect
 from ..evaluate import evaluation_invitations
 from ..extensions import db
 from ..forms import ActionForm
-from ..kept import render_kept
+from ..kept import render_in_kept_shell, render_kept
 from ..models import ClubSession, Cohort, Membership
 from ..player import check_feedback, open_part, part_count, record_check_use
 from ..progress import (
@@ -301,17 +301,21 @@ def _question_page(lesson, question, form=None, last_decision=None):
         given = form.answer.data
         answer_errors = tuple(form.answer.errors)
         ticked = frozenset(given if isinstance(given, list) else [given] if given else [])
-    return render_template(
-        "learn/question.html",
-        lesson=lesson,
-        question=question,
-        form=form,  # for the error summary at the top (None: nothing failed)
-        state=dump_token(question.key, current_user.id, lesson.slug),
-        answer_errors=answer_errors,
-        ticked=ticked,
-        last_decision=last_decision,
-        decision_in_english=_decision_in_english(lesson, last_decision),
-        total=len(lesson.quiz.items),
+    title = _("Quiz: %(lesson)s", lesson=lesson.title)
+    context = {
+        "title": title,
+        "lesson": lesson,
+        "question": question,
+        "form": form,  # for the error summary at the top (None: nothing failed)
+        "state": dump_token(question.key, current_user.id, lesson.slug),
+        "answer_errors": answer_errors,
+        "ticked": ticked,
+        "last_decision": last_decision,
+        "decision_in_english": _decision_in_english(lesson, last_decision),
+        "total": len(lesson.quiz.items),
+    }
+    return render_in_kept_shell(
+        "learn/question.html", "learn/_question_content.html", title, context
     )
 
 
