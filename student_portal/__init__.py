@@ -209,16 +209,26 @@ def _register_pages(app: Flask) -> None:
         )
         return render_template("error.html", status=400, title=title, message=message), 400
 
+    security = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+    ]
+    if app.config["SESSION_COOKIE_SECURE"]:
+        # Cookies only over HTTPS means the site is served over HTTPS: keep browsers on it.
+        security.append(("Strict-Transport-Security", HSTS))
+    security_names = frozenset(name.lower() for name, _ in security)
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if app.config["SESSION_COOKIE_SECURE"]:
-            # Cookies only over HTTPS means the site is served over HTTPS: keep browsers on it.
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}
+        if present.isdisjoint(security_names):  # nearly always: add them in one go
+            headers.extend(security)
+        else:  # a view set one of its own: keep it
+            headers.extend((n, v) for n, v in security if n.lower() not in present)
         if current_user.is_authenticated:
             # A shared or handed-over device must not show a student's pages from its cache.
             response.headers["Cache-Control"] = "no-store"

@@ -23,6 +23,7 @@ from .extensions import db
 from .models import (
     LEADER,
     MEMBER,
+    READER_OUTSIDE_SESSION,
     RESPONDENTS,
     Attendance,
     ClubSession,
@@ -168,8 +169,9 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
     """The user and their club banner in one read, on every signed-in page.
 
     It runs on the driver (database.FastSelect: a tenth of the ORM's cost), and the User is
-    built from the row and put in the session as if the ORM had loaded it, so views can still
-    change it and commit. Already in the session (loaded earlier in this request), it is kept.
+    built from the row as if the ORM had loaded it; it joins the session when a view changes
+    it, so the change is committed (models.READER_OUTSIDE_SESSION). Already in the session
+    (loaded earlier in this request), that instance is used.
     """
     rows = _USER_WITH_BANNER.rows(user_id=user_id)
     if not rows:
@@ -186,10 +188,12 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
     user = session.identity_map.get(identity_key(User, user_id))
     if user is None:
         # As the ORM's loader does: a new instance whose attributes are the row, then "loaded".
+        # It joins the session only when something changes it (models.User's set events):
+        # most pages only read it, and joining cost more than the read.
         user = User.__mapper__.class_manager.new_instance()
         user.__dict__.update(zip(_USER_KEYS, rows[0][:width], strict=True))
         make_transient_to_detached(user)
-        session.add(user)
+        user.__dict__[READER_OUTSIDE_SESSION] = True
     return user, banner
 
 

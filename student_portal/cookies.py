@@ -25,8 +25,7 @@ class RememberingCookieSessionInterface(SecureCookieSessionInterface):
         self._checked: dict[str, tuple[dict, float]] = {}
 
     def open_session(self, app, request):
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        if not app.secret_key:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
@@ -39,6 +38,7 @@ class RememberingCookieSessionInterface(SecureCookieSessionInterface):
                 return self.session_class(data)
             self._checked.pop(value, None)
             return self.session_class()
+        serializer = self.get_signing_serializer(app)
         try:
             data, signed_at = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
         except BadSignature:

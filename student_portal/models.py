@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text, true
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, event, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -430,3 +430,19 @@ class SurveyAnswer(db.Model):
     value: Mapped[int | None]  # confidence items: 1 strongly disagree … 5 strongly agree
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+
+
+# The signed-in user is loaded for each request outside the ORM session (club.user_with_banner);
+# this flag marks it, and the first change to any of its columns puts it in the session, so
+# the change is saved on commit like any loaded object's.
+READER_OUTSIDE_SESSION = "_reader_outside_session"
+
+
+def _join_session_before_a_change(target, value, oldvalue, initiator):
+    if target.__dict__.pop(READER_OUTSIDE_SESSION, False):
+        db.session.add(target)
+    return value
+
+
+for _column in User.__table__.columns:
+    event.listen(getattr(User, _column.key), "set", _join_session_before_a_change, retval=True)
