@@ -25,7 +25,7 @@ from .content import Catalog, ContentError, Lesson, load_catalog
 from .content.cache import load_cached
 from .content.survey import Survey, load_survey
 from .cookies import RememberingCookieSessionInterface
-from .database import tune_sqlite
+from .database import give_back_fast_connection, tune_sqlite
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .forms import forms_with_errors
 from .passwords import init_passwords
@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     chrome.init_app(app)
     kept.init_app(app)
+    app.teardown_appcontext(give_back_fast_connection)
     app.session_interface = RememberingCookieSessionInterface()
     limiter.init_app(app)
     throttling.init_app(app)

@@ -184,8 +184,10 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
         if row[width + 1] is not None and row[width + 2] >= since
     )
     banner = ClubBanner(live, any(row[width] == LEADER for row in rows))
-    session = db.session()
-    user = session.identity_map.get(identity_key(User, user_id))
+    # Only a session this request already made can hold the user (making one costs more).
+    user = None
+    if db.session.registry.has():
+        user = db.session().identity_map.get(identity_key(User, user_id))
     if user is None:
         # As the ORM's loader does: a new instance whose attributes are the row, then "loaded".
         # It joins the session only when something changes it (models.User's set events):

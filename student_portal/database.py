@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
@@ -159,10 +159,7 @@ class FastSelect:
         for record in _raw_recorders.get(id(engine), ()):
             record(sql)
         error_class = dialect.loaded_dbapi.Error
-        try:
-            connection = engine.raw_connection()
-        except error_class as error:
-            raise DBAPIError.instance(sql, arguments, error, error_class) from error
+        connection = _request_connection(engine, sql, arguments)
         try:
             cursor = connection.cursor()
             try:
@@ -174,11 +171,12 @@ class FastSelect:
             gone = dialect.is_disconnect(error, connection.dbapi_connection, None)
             if gone:
                 connection.invalidate(error)
-            connection.close()
+            _give_back(connection)
             raise DBAPIError.instance(
                 sql, arguments, error, error_class, connection_invalidated=gone
             ) from error
-        connection.close()  # back to the pool (which rolls the driver's transaction back)
+        if not has_request_context():
+            _give_back(connection)
         if not any(processors):
             return fetched
         return [
@@ -188,3 +186,39 @@ class FastSelect:
             )
             for row in fetched
         ]
+
+
+_FAST_CONNECTION = "_fast_select_connection"
+
+
+def _request_connection(engine, sql: str, arguments):
+    """A pooled DB-API connection for FastSelect: one per request (given back when the request
+    ends), or one per call outside a request."""
+    if has_request_context():
+        held = g.get(_FAST_CONNECTION)
+        if held is not None and held[0] is engine:
+            return held[1]
+    error_class = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+    except error_class as error:
+        raise DBAPIError.instance(sql, arguments, error, error_class) from error
+    if has_request_context():
+        setattr(g, _FAST_CONNECTION, (engine, connection))
+    return connection
+
+
+def _give_back(connection) -> None:
+    """Back to the pool (which rolls the driver's transaction back), and off this request."""
+    if has_request_context():
+        held = g.get(_FAST_CONNECTION)
+        if held is not None and held[1] is connection:
+            g.pop(_FAST_CONNECTION)
+    connection.close()
+
+
+def give_back_fast_connection(_error=None) -> None:
+    """Teardown: the request's FastSelect connection goes back to the pool."""
+    held = g.pop(_FAST_CONNECTION, None)
+    if held is not None:
+        held[1].close()
