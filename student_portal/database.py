@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import sqltypes
 
 from .extensions import db
 
@@ -139,8 +141,7 @@ class FastSelect:
             statement = self._build()
             compiled = statement.compile(dialect=dialect)
             processors = tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in statement.selected_columns
+                _result_processor(column.type, dialect) for column in statement.selected_columns
             )
             names = compiled.positiontup if compiled.positional else None
             plan = (compiled.string, names, compiled, processors)
@@ -222,3 +223,20 @@ def give_back_fast_connection(_error=None) -> None:
     held = g.pop(_FAST_CONNECTION, None)
     if held is not None:
         held[1].close()
+
+
+def _sqlite_datetime(value):
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _result_processor(column_type, dialect):
+    """The ORM's processor for a result column; for SQLite's datetimes, the same parse done by
+    `datetime.fromisoformat` (a tenth of the cost: SQLAlchemy stores them as ISO 8601 text)."""
+    if (
+        dialect.name == "sqlite"
+        and isinstance(column_type, sqltypes.DateTime)
+        and not column_type.timezone
+        and "_storage_format" not in vars(column_type.dialect_impl(dialect))  # the default
+    ):
+        return _sqlite_datetime
+    return column_type.dialect_impl(dialect).result_processor(dialect, None)
