@@ -132,7 +132,7 @@ class FastSelect:
 
     def __init__(self, build: Callable):
         self._build = build  # builds the Select; called once per dialect
-        self._plans: dict[tuple, tuple] = {}
+        self._plans: dict[tuple, list] = {}
 
     def _plan(self, dialect) -> tuple:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
@@ -140,18 +140,27 @@ class FastSelect:
         if plan is None:
             statement = self._build()
             compiled = statement.compile(dialect=dialect)
-            processors = tuple(
-                _result_processor(column.type, dialect) for column in statement.selected_columns
-            )
             names = compiled.positiontup if compiled.positional else None
-            plan = (compiled.string, names, compiled, processors)
+            types = tuple(column.type for column in statement.selected_columns)
+            plan = [compiled.string, names, compiled, types, None]  # processors: first run
             self._plans[key] = plan
         return plan
+
+    def _processors(self, plan: list, dialect, description) -> tuple:
+        """The result processors, made on the first run: some (PostgreSQL's numbers) depend
+        on the column type the driver reports."""
+        if plan[4] is None:
+            plan[4] = tuple(
+                _result_processor(column_type, dialect, column[1])
+                for column_type, column in zip(plan[3], description, strict=True)
+            )
+        return plan[4]
 
     def rows(self, **params) -> list[tuple]:
         engine = db.engine
         dialect = engine.dialect
-        sql, names, compiled, processors = self._plan(dialect)
+        plan = self._plan(dialect)
+        sql, names, compiled = plan[0], plan[1], plan[2]
         for value in params.values():
             if not isinstance(value, int | str):
                 raise TypeError("FastSelect takes ints and strings only")
@@ -166,6 +175,7 @@ class FastSelect:
             try:
                 cursor.execute(sql, arguments)
                 fetched = cursor.fetchall()
+                processors = plan[4] or self._processors(plan, dialect, cursor.description)
             finally:
                 cursor.close()
         except error_class as error:
@@ -229,7 +239,7 @@ def _sqlite_datetime(value):
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _result_processor(column_type, dialect):
+def _result_processor(column_type, dialect, driver_type=None):
     """The ORM's processor for a result column; for SQLite's datetimes, the same parse done by
     `datetime.fromisoformat` (a tenth of the cost: SQLAlchemy stores them as ISO 8601 text)."""
     if (
@@ -239,4 +249,4 @@ def _result_processor(column_type, dialect):
         and "_storage_format" not in vars(column_type.dialect_impl(dialect))  # the default
     ):
         return _sqlite_datetime
-    return column_type.dialect_impl(dialect).result_processor(dialect, None)
+    return column_type.dialect_impl(dialect).result_processor(dialect, driver_type)
