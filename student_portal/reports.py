@@ -281,14 +281,17 @@ class GridPage:
 
 
 def _cell(started, completed, attempts, passed, best) -> Cell:
-    status = status_of(
-        started=started is not None,
-        completed=completed is not None,
-        attempts=attempts or 0,
-        passed=bool(passed),
-    )
+    started, completed = started is not None, completed is not None
+    return _shared_cell(started, completed, attempts or 0, bool(passed), best)
+
+
+@lru_cache(maxsize=4096)
+def _shared_cell(started: bool, completed: bool, attempts: int, passed: bool, best) -> Cell:
+    """One Cell object per distinct standing: a page's rows then compare (as the grid's memo
+    keys) by identity, cell by cell, instead of field by field."""
+    status = status_of(started=started, completed=completed, attempts=attempts, passed=passed)
     best_percent = round(100 * best) if best is not None else None
-    return Cell(status=status, attempts=attempts or 0, best_percent=best_percent)
+    return Cell(status=status, attempts=attempts, best_percent=best_percent)
 
 
 # The grid page's one statement returns rows of several kinds in these columns (NULL where a
