@@ -81,11 +81,15 @@ def test_quiz_times_and_help_requests_show_in_spanish_in_the_cohort_s_zone(spani
     answer_quiz(student, "01-first-steps", ALL_RIGHT)
     moment = datetime(2026, 12, 1, 15, 30)  # stored in UTC: 9:30 in Chicago
     with app.app_context():
-        from student_portal.models import QuizAttempt
+        from student_portal.models import LessonProgress, QuizAttempt
 
         db.session.get(Cohort, school["cohort"]).timezone = "America/Chicago"
         for attempt in db.session.scalars(select(QuizAttempt)):
             attempt.submitted_at = moment
+        # The lesson was opened as the quiz was answered (not at the test's real time, which
+        # would be the last activity once the clock passes `moment`).
+        for progress in db.session.scalars(select(LessonProgress)):
+            progress.started_at = progress.last_attempt_at = moment
         db.session.add(
             HelpRequest(
                 student_id=school["student"],
