@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .passwords import hash_password, verify_password
+from .standing import install as install_standing_triggers
 
 USERNAME_MAX = 32
 DISPLAY_NAME_MAX = 40
@@ -104,6 +105,13 @@ class Membership(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A family opted this student out of the anonymous before-and-after check: never asked.
     evaluation_opt_out: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The student's standing over their lessons, for the grid's sorting, filters and counts:
+    # kept by the database's triggers from lesson_progress (student_portal/standing.py).
+    lessons_started: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    lessons_done: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    quizzes_passed: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    lessons_struggling: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_active_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     cohort: Mapped[Cohort] = relationship(back_populates="memberships")
@@ -142,6 +150,32 @@ class LessonProgress(db.Model):
     quiz_passed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     best_fraction: Mapped[float | None] = mapped_column(Float)
     last_attempt_at: Mapped[datetime | None]
+
+
+class GridTally(db.Model):
+    """How many of a cohort's members are in each state of a lesson: its best score (-1: no
+    attempt), read or not, passed or not. Kept by triggers (student_portal/standing.py); the
+    grid's summary row and medians are read from it."""
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True
+    )
+    lesson_slug: Mapped[str] = mapped_column(String(SLUG_MAX), primary_key=True)
+    best: Mapped[float] = mapped_column(Float, primary_key=True)
+    done: Mapped[bool] = mapped_column(primary_key=True)
+    passed: Mapped[bool] = mapped_column(primary_key=True)
+    students: Mapped[int] = mapped_column(default=0)
+
+
+class GridHour(db.Model):
+    """How many lessons a cohort's members finished reading in each UTC hour (the start of the
+    hour), for the grid's chart. Kept by triggers (student_portal/standing.py)."""
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    completions: Mapped[int] = mapped_column(default=0)
 
 
 class CheckUse(db.Model):
@@ -446,3 +480,6 @@ def _join_session_before_a_change(target, value, oldvalue, initiator):
 
 for _column in User.__table__.columns:
     event.listen(getattr(User, _column.key), "set", _join_session_before_a_change, retval=True)
+
+
+install_standing_triggers(db.metadata)

@@ -46,6 +46,8 @@ from .extensions import db
 from .i18n import school_timezone
 from .models import (
     Cohort,
+    GridHour,
+    GridTally,
     LessonProgress,
     Membership,
     QuizAnswer,
@@ -281,14 +283,17 @@ class GridPage:
 
 
 def _cell(started, completed, attempts, passed, best) -> Cell:
-    status = status_of(
-        started=started is not None,
-        completed=completed is not None,
-        attempts=attempts or 0,
-        passed=bool(passed),
-    )
+    started, completed = started is not None, completed is not None
+    return _shared_cell(started, completed, attempts or 0, bool(passed), best)
+
+
+@lru_cache(maxsize=4096)
+def _shared_cell(started: bool, completed: bool, attempts: int, passed: bool, best) -> Cell:
+    """One Cell object per distinct standing: a page's rows then compare (as the grid's memo
+    keys) by identity, cell by cell, instead of field by field."""
+    status = status_of(started=started, completed=completed, attempts=attempts, passed=passed)
     best_percent = round(100 * best) if best is not None else None
-    return Cell(status=status, attempts=attempts or 0, best_percent=best_percent)
+    return Cell(status=status, attempts=attempts, best_percent=best_percent)
 
 
 # The grid page's one statement returns rows of several kinds in these columns (NULL where a
@@ -493,6 +498,98 @@ def _grid_statement(sort: str, show: str, dialect: str):
     return union_all(*parts)
 
 
+@lru_cache(maxsize=64)
+def _standing_statement(sort: str, show: str, dialect: str):
+    """The grid page's statement from the standing the database keeps (student_portal/
+    standing.py): the cohort's membership rows sorted and paged, the page's cells, and the
+    cohort's counts. Nothing here goes over every student's every lesson. Parameters:
+    cohort_id, slugs, after, until."""
+    slugs = bindparam("slugs", expanding=True)
+    cohort_id = bindparam("cohort_id")
+    name = func.lower(func.coalesce(User.display_name, User.username))
+    filters = {
+        "all": true(),
+        "not-started": Membership.lessons_started == 0,
+        "needs-help": Membership.lessons_struggling > 0,
+    }
+    orders = {
+        "name": (name, User.username),
+        "progress": (Membership.quizzes_passed.desc(), Membership.lessons_done.desc(), name),
+        # Most recently active first; never-active students last.
+        "active": (Membership.last_active_at.is_(None), Membership.last_active_at.desc()),
+    }
+    ordered = (
+        select(
+            User.id.label("user_id"),
+            User.username,
+            User.display_name,
+            Membership.role,
+            Membership.last_active_at.label("last_active"),
+            func.row_number()
+            .over(order_by=(*orders.get(sort, orders["name"]), User.id))
+            .label("position"),
+        )
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.cohort_id == cohort_id, filters.get(show, filters["all"]))
+        .cte("ordered")
+    )
+    shown = (
+        select(ordered)
+        .where(ordered.c.position > bindparam("after"), ordered.c.position <= bindparam("until"))
+        .cte("shown")
+    )
+    passed_it = cast(LessonProgress.quiz_passed, Integer)
+    everyone = select(
+        func.count().label("members"),
+        func.sum(case((Membership.lessons_started == 0, 1), else_=0)).label("not_started"),
+        func.sum(case((Membership.lessons_struggling > 0, 1), else_=0)).label("needs_help"),
+    ).where(Membership.cohort_id == cohort_id).subquery()
+    parts = [
+        _grid_part(
+            "student",
+            user_id=shown.c.user_id,
+            username=shown.c.username,
+            display_name=shown.c.display_name,
+            role=shown.c.role,
+            t1=shown.c.last_active,
+            n1=shown.c.position,
+        ),
+        _grid_part(
+            "cell",
+            user_id=LessonProgress.user_id,
+            slug=LessonProgress.lesson_slug,
+            t1=LessonProgress.started_at,
+            t2=LessonProgress.completed_at,
+            n1=LessonProgress.attempts,
+            n2=passed_it,
+            f1=LessonProgress.best_fraction,
+        ).where(
+            LessonProgress.user_id.in_(select(shown.c.user_id)),
+            LessonProgress.lesson_slug.in_(slugs),
+        ),
+        # Every lesson's tally, also of lessons no longer in the catalog (see cohort_grid_page).
+        _grid_part(
+            "tally",
+            slug=GridTally.lesson_slug,
+            f1=GridTally.best,
+            n1=GridTally.students,
+            n2=cast(GridTally.done, Integer),
+            n3=cast(GridTally.passed, Integer),
+        ).where(GridTally.cohort_id == cohort_id, GridTally.students > 0),
+        _grid_part(
+            "cohort",
+            n1=everyone.c.members,
+            n2=everyone.c.not_started,
+            n3=everyone.c.needs_help,
+        ),
+        _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
+        _grid_part(
+            "hour", n1=utc_hour(GridHour.hour), n2=GridHour.completions
+        ).where(GridHour.cohort_id == cohort_id, GridHour.completions > 0),
+    ]
+    return union_all(*parts)
+
+
 def _median_percent(counts: list[tuple[float, int]]) -> int:
     """The median of best scores given as (score, how many had it): the middle one, or the mean
     of the two middle ones, each rounded to a whole percent first (as the summary row shows)."""
@@ -520,24 +617,31 @@ def cohort_grid_page(
     """A page of the grid, sorted and filtered over the whole cohort: one SQL statement
     whatever the cohort size.
 
-    The cohort's attempts are grouped per student and lesson once (a CTE) and that serves the
-    sort keys, the filter counts, the summary row and the medians; only the page's students
-    come back with their cells, so nothing in Python goes over the whole cohort.
+    It reads the standing the database keeps as progress is written (student_portal/
+    standing.py): the cohort's membership rows sorted and paged, a few hundred counts for the
+    summary row, the medians and the chart, and only the page's students' cells, so neither
+    SQL nor Python goes over every student's every lesson. When a lesson outside the catalog
+    has progress in the cohort, the kept counts include it, and the grid is worked out from
+    lesson_progress instead (`_grid_statement`, one more statement).
     """
     slugs = [lesson.slug for lesson in lessons]
     page = max(1, page)
-    statement = _grid_statement(
-        sort if sort in SORTS else "name",
-        show if show in FILTERS else "all",
-        db.session.get_bind().dialect.name,
-    )
+    sort = sort if sort in SORTS else "name"
+    show = show if show in FILTERS else "all"
+    dialect = db.session.get_bind().dialect.name
     parameters = {
         "cohort_id": cohort.id,
         "slugs": slugs,
         "after": (page - 1) * page_size,
         "until": page * page_size,
     }
-    rows = db.session.connection().execute(statement, parameters).all()
+    connection = db.session.connection()
+    rows = connection.execute(_standing_statement(sort, show, dialect), parameters).all()
+    known = set(slugs)
+    if any(row.kind == "tally" and row.slug not in known for row in rows):
+        # Progress in a lesson the catalog no longer has: the kept standing counts it, the grid
+        # must not, so the cells are gone over directly (slower, and rare).
+        rows = connection.execute(_grid_statement(sort, show, dialect), parameters).all()
 
     students: dict[int, tuple] = {}
     cell_parts: dict[tuple[int, str], Cell] = {}
@@ -551,6 +655,13 @@ def cohort_grid_page(
             students[user_id] = (n1, Member(user_id, username, display_name), role, t1)
         elif kind == "cell":
             cell_parts[user_id, slug] = _cell(t1, t2, n1, n2, f1)
+        elif kind == "tally":  # n1 students whose best is f1 (-1: none), read (n2), passed (n3)
+            if n2:
+                read[slug] = read.get(slug, 0) + n1
+            if n3:
+                passed[slug] = passed.get(slug, 0) + n1
+            if f1 >= 0:
+                best_counts.setdefault(slug, []).append((f1, n1))
         elif kind == "lesson":
             read[slug], passed[slug] = n1 or 0, n2 or 0
         elif kind == "best":

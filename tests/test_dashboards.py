@@ -377,3 +377,65 @@ def test_chart_labels_are_whole_and_drawn_at_phone_scale(app):
     lines = regex.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
     assert " ".join(lines[:-1]) == name and lines[-1] == "Short"
     assert all(len(line) <= 44 for line in lines)
+
+
+def grid_row_of(page: str, name: str) -> str:
+    """The <tr> of the student named `name` in the grid's body."""
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    row = next(r for r in body.split("<tr>") if f">{name}</a>" in r)
+    return row.split("</tr>")[0]
+
+
+def test_the_next_grid_request_shows_a_lesson_opened_and_a_quiz_answered(app, classroom):
+    # The grid remembers rows it has rendered: a remembered row must never hide a change.
+    teacher = signed_in(app)
+    url = f"/teach/cohorts/{classroom['cohort']}/progress"
+    before = teacher.get(url).get_data(as_text=True)
+    assert "not active yet" in grid_row_of(before, "cy") and "Not started (1)" in before
+    assert "–</span> Not started" in grid_row_of(before, "cy").split("</th>")[1].split("</td>")[1]
+
+    student = app.test_client()
+    student.post("/sign-in", data={"username": "cy", "password": "correct-horse-9"})
+    assert student.post("/learn/01-first-steps/start").status_code in (200, 302, 303)
+    opened = teacher.get(url).get_data(as_text=True)
+    cy = grid_row_of(opened, "cy")
+    assert "◐</span> Started" in cy and "not active yet" not in cy and "active " in cy
+    assert "Not started (0)" in opened
+    assert grid_row_of(opened, "ana") == grid_row_of(before, "ana")
+
+    with app.app_context():
+        attempt(db.session.get(User, cy_id(app)), RIGHT, "cy-1")
+    answered = teacher.get(url).get_data(as_text=True)
+    cy = grid_row_of(answered, "cy")
+    assert "✔</span> Passed" in cy and "best 100% · 1 try" in cy and "1 of 2" in cy
+    # The summary row counts her too: 3 of 4 members read lesson 1, 2 passed.
+    assert "75% read" in answered and "50% passed" in answered
+    assert "50% read" not in answered
+
+
+def cy_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == "cy"))
+
+
+def test_a_remembered_grid_reads_exactly_as_a_freshly_rendered_one(app, classroom):
+    teacher = signed_in(app)
+    for query in ("", "?sort=progress", "?show=needs-help", "?sort=active&show=not-started"):
+        url = f"/teach/cohorts/{classroom['cohort']}/progress{query}"
+        teacher.get(url)  # rendered and remembered
+        remembered = teacher.get(url).get_data(as_text=True)
+        app.extensions.pop("grid_rows", None), app.extensions.pop("grid_frames", None)
+        fresh = teacher.get(url).get_data(as_text=True)
+        assert remembered == fresh
+
+
+def test_remembered_rows_follow_the_readers_language(app, classroom):
+    teacher = signed_in(app)
+    url = f"/teach/cohorts/{classroom['cohort']}/progress"
+    english = teacher.get(url).get_data(as_text=True)
+    assert "✔</span> Passed" in grid_row_of(english, "ana")
+    teacher.post("/language", data={"language": "es", "next": "/"})
+    spanish = teacher.get(url).get_data(as_text=True)
+    assert "✔</span> Aprobado" in grid_row_of(spanish, "ana")
+    assert "sin actividad todavía" in grid_row_of(spanish, "cy") and "Todos (4)" in spanish
+    assert "Passed" not in grid_row_of(spanish, "ana")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -137,3 +138,69 @@ def test_old_poll_answers_become_counts_and_lose_their_voters(tmp_path):
     assert counts == {"*": 3, "a": 2, "b": 2}
     assert open_poll is None  # a poll open during the upgrade is closed
     assert "poll_response" not in tables
+
+
+def test_the_grid_standing_migration_counts_what_is_there_and_keeps_counting(tmp_path):
+    """Progress stored before the grid standing existed is counted once by the migration, and
+    the triggers it makes count what comes after (a batch rebuild must not lose them)."""
+    app = create_app(app_config(tmp_path))
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        if dialect == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(revision="b7d2e8c41f90")  # the revision before the grid standing
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO \"user\" (id, username, password_hash, role, session_version,"
+                    " created_at) VALUES (1, 't', 'x', 'teacher', 1, '2026-01-01'),"
+                    " (2, 'ana', 'x', 'student', 1, '2026-01-01'),"
+                    " (3, 'ben', 'x', 'student', 1, '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO cohort (id, name, grade_band, owner_id, join_code, join_open,"
+                    " archived, created_at) VALUES (1, 'c', '6-8', 1, 'ABCDEFGH', true, false,"
+                    " '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO membership (user_id, cohort_id, role, joined_at,"
+                    " evaluation_opt_out) VALUES (2, 1, 'student', '2026-01-01', false),"
+                    " (3, 1, 'student', '2026-01-01', false)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO lesson_progress (user_id, lesson_slug, started_at, completed_at,"
+                    " part, attempts, quiz_passed, best_fraction, last_attempt_at) VALUES"
+                    " (2, 'a', :start, :done, 1, 2, false, 0.5, :done),"
+                    " (3, 'a', :start, NULL, 1, 1, true, 1.0, :start)"
+                ),
+                {"start": datetime(2026, 1, 5, 9, 10), "done": datetime(2026, 1, 5, 10, 20)},
+            )
+        upgrade()
+        with db.engine.begin() as connection:
+            standing = "SELECT user_id, lessons_started, lessons_done, quizzes_passed,"
+            standing += " lessons_struggling FROM membership ORDER BY user_id"
+            before = connection.execute(text(standing)).all()
+            tally = "SELECT best, done, passed, students FROM grid_tally WHERE students > 0"
+            tallied = {tuple(row) for row in connection.execute(text(tally))}
+            hours = connection.execute(text("SELECT completions FROM grid_hour")).scalars().all()
+            # After the migration, the triggers count a new reading.
+            connection.execute(
+                text("UPDATE lesson_progress SET completed_at = :now WHERE user_id = 3"),
+                {"now": datetime(2026, 1, 6, 8, 0)},
+            )
+            after = connection.execute(text(standing)).all()
+            hours_after = sorted(
+                connection.execute(text("SELECT completions FROM grid_hour")).scalars()
+            )
+        db.engine.dispose()
+    assert before == [(2, 1, 1, 0, 1), (3, 1, 1, 1, 0)]
+    assert tallied == {(0.5, True, False, 1), (1.0, True, True, 1)}
+    assert hours == [1]
+    assert after == before and hours_after == [1, 1]

@@ -34,7 +34,6 @@ from ..access import (
     role_required,
     staff_account_or_404,
 )
-from ..charts import bar_chart, line_chart
 from ..cohorts import (
     UsernameTaken,
     create_cohort,
@@ -81,7 +80,6 @@ from ..reports import (
     cohort_grid,
     cohort_grid_page,
     cohort_zone,
-    cumulative,
     grid_table,
     known_zones,
     lesson_analysis,
@@ -89,7 +87,7 @@ from ..reports import (
     student_attempts,
     teacher_overview,
 )
-from .cells import row_cells_html
+from .cells import grid_frame_html, grid_rows_html, row_cells_html
 from .forms import (
     CohortForm,
     CohortSettingsForm,
@@ -104,6 +102,8 @@ from .forms import (
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 bp.add_app_template_global(row_cells_html)
+bp.add_app_template_global(grid_rows_html)
+bp.add_app_template_global(grid_frame_html)
 
 
 zone_of = cohort_zone
@@ -271,27 +271,6 @@ def progress(cohort_id: int):
     page = request.args.get("page", 1, type=int)
     zone = zone_of(cohort)
     grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
-    completion_bars = bar_chart(
-        "completion-chart",
-        _("Lessons read, by lesson"),
-        _(
-            "Share of the %(count)s members of %(name)s who have read each lesson.",
-            count=grid.member_count,
-            name=cohort.name,
-        ),
-        [(summary.lesson.title, summary.percent_completed) for summary in grid.summaries],
-    )
-    timeline = cumulative(grid.completions_by_day)
-    completion_line = (
-        line_chart(
-            "timeline-chart",
-            _("Lessons read over time"),
-            _("Total lessons read by members of %(name)s, day by day.", name=cohort.name),
-            timeline,
-        )
-        if len(timeline) > 1
-        else None
-    )
     return render_template(
         "teach/progress.html",
         cohort=cohort,
@@ -300,14 +279,6 @@ def progress(cohort_id: int):
         zone=zone,
         sort=sort,
         show=show,
-        completion_bars=completion_bars,
-        completion_line=completion_line,
-        timeline=timeline,
-        needs_help_count=grid.needs_help_count,
-        not_started_count=grid.not_started_count,
-        page_url=lambda number: url_for(
-            "teach.progress", cohort_id=cohort.id, sort=sort, show=show, page=number
-        ),
     )
 
 
