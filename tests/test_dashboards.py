@@ -239,6 +239,27 @@ def test_home_shows_each_cohort_with_its_figures(app, classroom):
     assert "<dt>Need help with a quiz</dt><dd>1</dd>" in page
 
 
+def test_home_figures_leave_out_a_lesson_no_longer_in_the_catalog(app, classroom):
+    """The kept standing counts every lesson; a retired one must not change the figures."""
+    with app.app_context():
+        from student_portal.models import LessonProgress, utcnow
+
+        for student in ("ana", "ben"):  # two more lessons read, in a lesson that is gone
+            db.session.add(
+                LessonProgress(
+                    user_id=classroom[student],
+                    lesson_slug="99-retired",
+                    completed_at=utcnow(),
+                    attempts=3,
+                )
+            )
+        db.session.commit()
+    page = signed_in(app).get("/teach/").get_data(as_text=True)
+    assert "<dt>Members</dt><dd>4</dd>" in page
+    assert "<dt>Lessons read</dt><dd>25%</dd>" in page  # still 2 of 4 students × 2 lessons
+    assert "<dt>Need help with a quiz</dt><dd>1</dd>" in page  # Ben only, as before
+
+
 # --- The number of queries does not grow with the cohort ------------------------------------
 
 

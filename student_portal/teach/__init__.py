@@ -65,7 +65,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
 from ..i18n import school_timezone
-from ..kept import render_kept
+from ..kept import render_in_kept_shell, render_kept
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
 from ..player import check_usage
 from ..privacy import delete_student, export_student
@@ -271,14 +271,18 @@ def progress(cohort_id: int):
     page = request.args.get("page", 1, type=int)
     zone = zone_of(cohort)
     grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
-    return render_template(
-        "teach/progress.html",
-        cohort=cohort,
-        grid=grid,
-        rows=grid.rows,
-        zone=zone,
-        sort=sort,
-        show=show,
+    title = _("%(name)s: progress", name=cohort.name)
+    context = {
+        "title": title,
+        "cohort": cohort,
+        "grid": grid,
+        "rows": grid.rows,
+        "zone": zone,
+        "sort": sort,
+        "show": show,
+    }
+    return render_in_kept_shell(
+        "teach/progress.html", "teach/_progress_content.html", title, context
     )
 
 
