@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from pages import PASSWORD, USERNAMES, build_school, pages_of  # noqa: E402
+from pages import PASSWORD, USERNAMES, build_school, chosen, pages_of  # noqa: E402
 
 from student_portal import create_app  # noqa: E402
 
@@ -68,7 +68,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", metavar="PAGE", help="profile one page instead")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key")
-    parser.add_argument("--only", help="comma-separated page names")
+    parser.add_argument(
+        "--pages", "--only", dest="pages", help="only these pages, comma-separated; default all"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         database_url = os.environ.get("PORTAL_DATABASE_URL") or (
@@ -94,10 +96,7 @@ def main() -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
             return
-        wanted = set(args.only.split(",")) if args.only else None
-        for page in pages:
-            if wanted and page.name not in wanted:
-                continue
+        for page in chosen(pages, args.pages):
             client = clients[page.role]
             cpu_per_request(client, page.path, 20)
             runs = [cpu_per_request(client, page.path, args.requests) for _ in range(args.runs)]

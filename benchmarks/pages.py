@@ -172,6 +172,17 @@ def pages_of(school: dict) -> list[Page]:
     ]
 
 
+def chosen(pages: list[Page], names: str | None) -> list[Page]:
+    """The pages named in a comma-separated `--pages` value (all when it is empty)."""
+    if not names:
+        return pages
+    wanted = set(names.split(","))
+    found = [page for page in pages if page.name in wanted]
+    if not found:
+        sys.exit(f"no such page: {names}")
+    return found
+
+
 USERNAMES = {"student": "student00", "teacher": "bench-teacher"}
 HOMES = {"student": "/learn/", "teacher": "/teach/"}
 
@@ -285,11 +296,7 @@ def main() -> None:
         )
         school = build_school(app, args.reset)
         pages = pages_of(school)
-        if args.pages:
-            wanted = set(args.pages.split(","))
-            pages = [page for page in pages if page.name in wanted]
-            if not pages:
-                sys.exit(f"no such page: {args.pages}")
+        pages = chosen(pages, args.pages)
         statements = count_statements(app, pages)
         with app.app_context():
             db.engine.dispose()  # the server's workers open their own connections

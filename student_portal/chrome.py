@@ -27,7 +27,7 @@ from .i18n import reader_language
 MAX_FRAGMENTS = 2048
 
 
-def _reader_kind() -> tuple[str, bool]:
+def reader_kind() -> tuple[str, bool]:
     """("visitor" | "student" | "staff", leads a group)."""
     if not current_user or not current_user.is_authenticated:
         return "visitor", False
@@ -51,7 +51,7 @@ def _kept(key: tuple, render) -> Markup:
 
 def chrome_links() -> Markup:
     """The navigation's links (not the language switch nor the sign-out form)."""
-    kind, leads = _reader_kind()
+    kind, leads = reader_kind()
     endpoint = request.endpoint
     key = ("links", request.script_root, reader_language(), kind, leads, endpoint)
     return _kept(

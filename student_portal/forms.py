@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -42,15 +43,20 @@ class PortalForm(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
 
-@pass_context
-def forms_with_errors(context) -> list[FlaskForm]:
-    """The page's forms that failed validation, for base.html's error summary and its title."""
+def failed_forms(values: Iterable) -> list[FlaskForm]:
+    """The forms among `values` that failed validation, each once."""
     seen, failed = set(), []
-    for value in context.get_all().values():
+    for value in values:
         if isinstance(value, FlaskForm) and id(value) not in seen and value.errors:
             seen.add(id(value))
             failed.append(value)
     return failed
+
+
+@pass_context
+def forms_with_errors(context) -> list[FlaskForm]:
+    """The page's forms that failed validation, for base.html's error summary and its title."""
+    return failed_forms(context.get_all().values())
 
 
 class ActionForm(PortalForm):

@@ -32,6 +32,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
+from .chrome import reader_kind
+from .forms import failed_forms
 from .i18n import reader_language
 
 MAX_PAGES = 256
@@ -102,46 +104,52 @@ def reader_name() -> str:
 
 
 def _reader_key() -> tuple:
-    if current_user.is_staff:
-        return ("staff", current_user.role)
+    """What base.html shows of the reader: their kind (chrome.py's), role and live sessions."""
+    kind, leads = reader_kind()
+    if kind != "student":
+        return (kind, current_user.role if kind == "staff" else None)
     from .club import club_banner
 
-    banner = club_banner(current_user)
-    return ("student", current_user.role, banner.leads_a_group, banner.live_sessions)
+    return (kind, current_user.role, leads, club_banner(current_user).live_sessions)
+
+
+def _chrome_key(*parts) -> tuple:
+    """`parts` and everything base.html shows: language, path with query, the reader."""
+    return (*parts, reader_language(), request.full_path, _reader_key())
+
+
+def _keeping_off(app) -> bool:
+    """Nothing is kept with templates reloading, or with a flashed message to show once."""
+    return app.jinja_env.auto_reload or bool(session.get("_flashes"))
 
 
 def render_kept(template: str, key: tuple, build: Callable[[], dict]) -> str:
     """`template` rendered with `build()`, kept under `key` and the reader's page chrome."""
     app = current_app._get_current_object()
-    if app.jinja_env.auto_reload or session.get("_flashes"):
+    if _keeping_off(app):
         return render_template(template, **build())
     pages: KeptPages = app.extensions["kept_pages"]
-    full_key = (template, key, reader_language(), request.full_path, _reader_key())
+    full_key = _chrome_key(template, key)
     token = request_csrf_token()  # (and the session's secret, made if it is missing)
     page = pages.get(full_key)
     if page is None:
-        g._rendering_kept = True
-        g.csrf_token = CSRF_MARK  # generate_csrf() answers with what is on g
-        try:
-            page = render_template(template, **build())
-        finally:
-            g.csrf_token = token
-            g._rendering_kept = False
+        page = _render_marked(template, build)
         pages.put(full_key, page)
-    return page.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
+    return _fill(page, token)
 
 
 def _fill(text: str, token: str) -> str:
     return text.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
 
 
-def _render_marked(template: str, context: dict) -> str:
-    """`template` rendered with the markers in place of the token and the name."""
+def _render_marked(template: str, build: Callable[[], dict]) -> str:
+    """`template` rendered with the markers in place of the token and the name. The context is
+    built only once the markers are in place: a form takes its token when it is made."""
     token = request_csrf_token()
     g._rendering_kept = True
-    g.csrf_token = CSRF_MARK
+    g.csrf_token = CSRF_MARK  # generate_csrf() answers with what is on g
     try:
-        return render_template(template, **context)
+        return render_template(template, **build())
     finally:
         g.csrf_token = token
         g._rendering_kept = False
@@ -156,15 +164,15 @@ def render_in_kept_shell(page: str, content: str, title: str, context: dict) -> 
     question page's cost) is kept under the title and what render_kept() keys it by.
     """
     app = current_app._get_current_object()
-    if app.jinja_env.auto_reload or session.get("_flashes") or _has_failed_form(context):
+    if _keeping_off(app) or failed_forms(context.values()):
         return render_template(page, **context)
     shells: KeptPages = app.extensions["kept_shells"]
-    key = (page, title, reader_language(), request.full_path, _reader_key())
+    key = _chrome_key(page, title)
     shell = shells.get(key)
     token = request_csrf_token()
     if shell is None:
-        whole = _render_marked(page, context)
-        middle = _render_marked(content, context)
+        whole = _render_marked(page, lambda: context)
+        middle = _render_marked(content, lambda: context)
         before, found, after = whole.partition(middle)
         if not found or not middle or middle in after:
             return _fill(whole, token)  # not cleanly split: served whole, not kept
@@ -176,9 +184,3 @@ def render_in_kept_shell(page: str, content: str, title: str, context: dict) -> 
     middle = template.render(context)
     template_rendered.send(app, template=template, context=context)
     return _fill(shell[0], token) + middle + _fill(shell[1], token)
-
-
-def _has_failed_form(context: dict) -> bool:
-    from flask_wtf import FlaskForm
-
-    return any(isinstance(value, FlaskForm) and value.errors for value in context.values())

@@ -324,6 +324,36 @@ def _grid_part(kind: str, **values):
     return select(*columns)
 
 
+def _page_students_and_cells(shown, slugs) -> list:
+    """The grid statement's rows for the page's students (`shown`: user_id, username,
+    display_name, role, last_active, position) and their cells, straight from the index (not a
+    pass over all cells)."""
+    return [
+        _grid_part(
+            "student",
+            user_id=shown.c.user_id,
+            username=shown.c.username,
+            display_name=shown.c.display_name,
+            role=shown.c.role,
+            t1=shown.c.last_active,
+            n1=shown.c.position,
+        ),
+        _grid_part(
+            "cell",
+            user_id=LessonProgress.user_id,
+            slug=LessonProgress.lesson_slug,
+            t1=LessonProgress.started_at,
+            t2=LessonProgress.completed_at,
+            n1=LessonProgress.attempts,
+            n2=cast(LessonProgress.quiz_passed, Integer),
+            f1=LessonProgress.best_fraction,
+        ).where(
+            LessonProgress.user_id.in_(select(shown.c.user_id)),
+            LessonProgress.lesson_slug.in_(slugs),
+        ),
+    ]
+
+
 def utc_hour(column):
     """Whole hours since the epoch of a stored UTC time, in SQL (portable between databases)."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -455,29 +485,7 @@ def _grid_statement(sort: str, show: str, dialect: str):
         func.sum(standing.c.needs_help).label("needs_help"),
     ).subquery()
     parts = [
-        _grid_part(
-            "student",
-            user_id=shown.c.user_id,
-            username=shown.c.username,
-            display_name=shown.c.display_name,
-            role=shown.c.role,
-            t1=shown.c.last_active,
-            n1=shown.c.position,
-        ),
-        # The page's students' cells, straight from the index (not a pass over all cells).
-        _grid_part(
-            "cell",
-            user_id=LessonProgress.user_id,
-            slug=LessonProgress.lesson_slug,
-            t1=LessonProgress.started_at,
-            t2=LessonProgress.completed_at,
-            n1=LessonProgress.attempts,
-            n2=passed_it,
-            f1=LessonProgress.best_fraction,
-        ).where(
-            LessonProgress.user_id.in_(select(shown.c.user_id)),
-            LessonProgress.lesson_slug.in_(slugs),
-        ),
+        *_page_students_and_cells(shown, slugs),
         _grid_part(
             "lesson", slug=cells.c.slug, n1=func.sum(cells.c.done), n2=func.sum(cells.c.passed)
         ).group_by(cells.c.slug),
@@ -538,35 +546,13 @@ def _standing_statement(sort: str, show: str, dialect: str):
         .where(ordered.c.position > bindparam("after"), ordered.c.position <= bindparam("until"))
         .cte("shown")
     )
-    passed_it = cast(LessonProgress.quiz_passed, Integer)
     everyone = select(
         func.count().label("members"),
         func.sum(case((Membership.lessons_started == 0, 1), else_=0)).label("not_started"),
         func.sum(case((Membership.lessons_struggling > 0, 1), else_=0)).label("needs_help"),
     ).where(Membership.cohort_id == cohort_id).subquery()
     parts = [
-        _grid_part(
-            "student",
-            user_id=shown.c.user_id,
-            username=shown.c.username,
-            display_name=shown.c.display_name,
-            role=shown.c.role,
-            t1=shown.c.last_active,
-            n1=shown.c.position,
-        ),
-        _grid_part(
-            "cell",
-            user_id=LessonProgress.user_id,
-            slug=LessonProgress.lesson_slug,
-            t1=LessonProgress.started_at,
-            t2=LessonProgress.completed_at,
-            n1=LessonProgress.attempts,
-            n2=passed_it,
-            f1=LessonProgress.best_fraction,
-        ).where(
-            LessonProgress.user_id.in_(select(shown.c.user_id)),
-            LessonProgress.lesson_slug.in_(slugs),
-        ),
+        *_page_students_and_cells(shown, slugs),
         # Every lesson's tally, also of lessons no longer in the catalog (see cohort_grid_page).
         _grid_part(
             "tally",
