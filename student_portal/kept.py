@@ -37,6 +37,7 @@ from .forms import failed_forms
 from .i18n import reader_language
 
 MAX_PAGES = 256
+GRID_PAGES = 64  # progress grid pages (up to about 150 KB each), kept apart from the others
 # A signed CSRF token is reused for this long (Flask-WTF signs a new one per request, with a
 # timestamp; it stays valid for WTF_CSRF_TIME_LIMIT, an hour, so at most a minute is lost).
 TOKEN_REUSE_SECONDS = 60
@@ -72,6 +73,7 @@ class KeptPages:
 def init_app(app) -> None:
     app.extensions["kept_pages"] = KeptPages()
     app.extensions["kept_shells"] = KeptPages()
+    app.extensions["kept_grids"] = KeptPages(GRID_PAGES)
     app.extensions["signed_csrf_tokens"] = {}
     app.jinja_env.globals["csrf_token"] = request_csrf_token  # in place of Flask-WTF's
     app.add_template_global(reader_name)
@@ -123,18 +125,40 @@ def _keeping_off(app) -> bool:
     return app.jinja_env.auto_reload or bool(session.get("_flashes"))
 
 
-def render_kept(template: str, key: tuple, build: Callable[[], dict]) -> str:
+def render_kept(
+    template: str, key: tuple, build: Callable[[], dict], store: str = "kept_pages"
+) -> str:
     """`template` rendered with `build()`, kept under `key` and the reader's page chrome."""
+    page = kept_page(template, key, store)
+    if page is None:
+        page = keep_page(template, key, build, store)
+    return page
+
+
+def kept_page(template: str, key: tuple, store: str = "kept_pages") -> str | None:
+    """The page render_kept() keeps under `key`, filled in for this request, or None when it
+    has none (or keeps nothing now)."""
+    app = current_app._get_current_object()
+    if _keeping_off(app):
+        return None
+    page = app.extensions[store].get(_chrome_key(template, key))
+    if page is None:
+        return None
+    return _fill(page, request_csrf_token())
+
+
+def keep_page(
+    template: str, key: tuple, build: Callable[[], dict], store: str = "kept_pages"
+) -> str:
+    """`template` rendered with `build()` (which must come only from `key`, and make any form
+    itself: a form takes the CSRF token when it is made), kept under `key` (unless nothing is
+    kept now) and filled in for this request."""
     app = current_app._get_current_object()
     if _keeping_off(app):
         return render_template(template, **build())
-    pages: KeptPages = app.extensions["kept_pages"]
-    full_key = _chrome_key(template, key)
     token = request_csrf_token()  # (and the session's secret, made if it is missing)
-    page = pages.get(full_key)
-    if page is None:
-        page = _render_marked(template, build)
-        pages.put(full_key, page)
+    page = _render_marked(template, build)
+    app.extensions[store].put(_chrome_key(template, key), page)
     return _fill(page, token)
 
 

@@ -88,6 +88,9 @@ class Cohort(db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # One more for every write the progress grid shows, kept by the database's triggers
+    # (student_portal/standing.py): a rendered grid page is served again while it is unchanged.
+    grid_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     owner: Mapped[User] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

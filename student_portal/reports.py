@@ -268,6 +268,8 @@ class GridPage:
     page: int  # 1-based
     page_size: int = GRID_PAGE_SIZE
     completions_by_day: tuple[tuple[date, int], ...] = ()  # lessons read per day, everyone
+    # The cohort's grid_version read in the same statement as the figures (so it is theirs).
+    version: int | None = None
 
     @property
     def page_count(self) -> int:
@@ -352,6 +354,14 @@ def _page_students_and_cells(shown, slugs) -> list:
             LessonProgress.lesson_slug.in_(slugs),
         ),
     ]
+
+
+def _version_part(cohort_id):
+    """The cohort's grid_version, read in the grid's own statement: one snapshot with its
+    figures, so a page kept under that version shows what the version stands for."""
+    return _grid_part(
+        "version", n1=select(Cohort.grid_version).where(Cohort.id == cohort_id).scalar_subquery()
+    )
 
 
 def utc_hour(column):
@@ -502,6 +512,7 @@ def _grid_statement(sort: str, show: str, dialect: str):
         ),
         _grid_part("matching", n1=select(func.count()).select_from(ordered).scalar_subquery()),
         _grid_part("hour", n1=utc_hour(completions.c.hour), n2=completions.c.read),
+        _version_part(bindparam("cohort_id")),
     ]
     return union_all(*parts)
 
@@ -572,6 +583,7 @@ def _standing_statement(sort: str, show: str, dialect: str):
         _grid_part(
             "hour", n1=utc_hour(GridHour.hour), n2=GridHour.completions
         ).where(GridHour.cohort_id == cohort_id, GridHour.completions > 0),
+        _version_part(cohort_id),
     ]
     return union_all(*parts)
 
@@ -636,6 +648,7 @@ def cohort_grid_page(
     best_counts: dict[str, list[tuple[float, int]]] = {}
     hours: list[tuple[int, int]] = []
     members = not_started_count = needs_help_count = matching = 0
+    version = None
     for kind, user_id, username, display_name, role, slug, t1, t2, n1, n2, n3, f1 in rows:
         if kind == "student":
             students[user_id] = (n1, Member(user_id, username, display_name), role, t1)
@@ -656,6 +669,8 @@ def cohort_grid_page(
             members, not_started_count, needs_help_count = n1 or 0, n2 or 0, n3 or 0
         elif kind == "matching":
             matching = n1 or 0
+        elif kind == "version":
+            version = n1
         else:
             hours.append((n1, n2))
     if not students and page > 1 and matching:
@@ -694,6 +709,7 @@ def cohort_grid_page(
         page=page if students else 1,
         page_size=page_size,
         completions_by_day=_days(hours, zone),
+        version=version,
     )
 
 

@@ -13,6 +13,12 @@ lesson player, imports, bulk loads and cascaded deletes alike, so they cannot dr
 catalog has progress in the cohort (a retired lesson) and otherwise reads `lesson_progress`
 directly (reports.cohort_grid_page).
 
+Each cohort also carries a `grid_version`, one more for every write the grid shows (a cell, a
+member joining, leaving or changing role, a student's name), so a rendered grid page can be
+kept and served again until the cohort's version moves on (teach.progress). Those triggers are
+named to run before the others on PostgreSQL (triggers on one event fire in name order): every
+writer takes the cohort's row first, so two transactions wait in the same order.
+
 Rows of the two tables are touched in one order (tally before hour, lower key first), so two
 PostgreSQL transactions moving students between the same states wait rather than deadlock.
 
@@ -133,6 +139,104 @@ STANDING_OF_NEW = "membership.user_id = NEW.user_id"
 STANDING_OF_OLD = "membership.user_id = OLD.user_id"
 
 
+# The cohorts a user is in, all of whose grids show that user's row.
+_BUMP = (
+    "UPDATE cohort SET grid_version = grid_version + 1"
+    " WHERE id IN (SELECT m.cohort_id FROM membership m WHERE m.user_id {users})"
+)
+_BUMP_COHORT = "UPDATE cohort SET grid_version = grid_version + 1 WHERE id {cohorts}"
+# What of a user or a membership the grid shows (and keys its rows by).
+USER_SHOWN = "username, display_name"
+MEMBER_SHOWN = "user_id, cohort_id, role"
+
+
+def _version_sqlite() -> list[str]:
+    def trigger(name: str, when: str, statement: str) -> str:
+        return f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN\n  {statement};\nEND"
+
+    return [
+        trigger(
+            "cohort_version_progress_insert",
+            "AFTER INSERT ON lesson_progress",
+            _BUMP.format(users="= NEW.user_id"),
+        ),
+        trigger(
+            "cohort_version_progress_update",
+            f"AFTER UPDATE OF {WATCHED} ON lesson_progress",
+            _BUMP.format(users="IN (OLD.user_id, NEW.user_id)"),
+        ),
+        trigger(
+            "cohort_version_progress_delete",
+            "AFTER DELETE ON lesson_progress",
+            _BUMP.format(users="= OLD.user_id"),
+        ),
+        trigger(
+            "cohort_version_member_insert",
+            "AFTER INSERT ON membership",
+            _BUMP_COHORT.format(cohorts="= NEW.cohort_id"),
+        ),
+        trigger(
+            "cohort_version_member_update",
+            f"AFTER UPDATE OF {MEMBER_SHOWN} ON membership",
+            _BUMP_COHORT.format(cohorts="IN (OLD.cohort_id, NEW.cohort_id)"),
+        ),
+        trigger(
+            "cohort_version_member_delete",
+            "AFTER DELETE ON membership",
+            _BUMP_COHORT.format(cohorts="= OLD.cohort_id"),
+        ),
+        trigger(
+            "cohort_version_user_update",
+            f'AFTER UPDATE OF {USER_SHOWN} ON "user"',
+            _BUMP.format(users="= NEW.id"),
+        ),
+    ]
+
+
+def _version_postgresql() -> list[str]:
+    def function(name: str, body: str) -> str:
+        return (
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger\nLANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}  RETURN NULL;\nEND $$"
+        )
+
+    progress = function(
+        "cohort_version_progress",
+        "  IF TG_OP = 'INSERT' THEN\n"
+        f"    {_BUMP.format(users='= NEW.user_id')};\n"
+        "  ELSIF TG_OP = 'DELETE' THEN\n"
+        f"    {_BUMP.format(users='= OLD.user_id')};\n"
+        "  ELSE\n"
+        f"    {_BUMP.format(users='IN (OLD.user_id, NEW.user_id)')};\n"
+        "  END IF;\n",
+    )
+    member = function(
+        "cohort_version_member",
+        "  IF TG_OP = 'INSERT' THEN\n"
+        f"    {_BUMP_COHORT.format(cohorts='= NEW.cohort_id')};\n"
+        "  ELSIF TG_OP = 'DELETE' THEN\n"
+        f"    {_BUMP_COHORT.format(cohorts='= OLD.cohort_id')};\n"
+        "  ELSE\n"
+        f"    {_BUMP_COHORT.format(cohorts='IN (OLD.cohort_id, NEW.cohort_id)')};\n"
+        "  END IF;\n",
+    )
+    user = function("cohort_version_user", f"  {_BUMP.format(users='= NEW.id')};\n")
+    return [
+        progress,
+        member,
+        user,
+        "CREATE OR REPLACE TRIGGER cohort_version_progress"
+        f" AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} ON lesson_progress"
+        " FOR EACH ROW EXECUTE FUNCTION cohort_version_progress()",
+        "CREATE OR REPLACE TRIGGER cohort_version_member"
+        f" AFTER INSERT OR DELETE OR UPDATE OF {MEMBER_SHOWN} ON membership"
+        " FOR EACH ROW EXECUTE FUNCTION cohort_version_member()",
+        "CREATE OR REPLACE TRIGGER cohort_version_user"
+        f' AFTER UPDATE OF {USER_SHOWN} ON "user"'
+        " FOR EACH ROW EXECUTE FUNCTION cohort_version_user()",
+    ]
+
+
 def sqlite_statements() -> list[str]:
     hour = SQLITE_HOUR
     add_tally, add_hour = _tally_add("NEW", hour)
@@ -166,6 +270,7 @@ def sqlite_statements() -> list[str]:
         ),
         trigger("grid_member_insert", "AFTER INSERT ON membership", _member_add(hour)),
         trigger("grid_member_delete", "AFTER DELETE ON membership", _member_remove(hour)),
+        *_version_sqlite(),
     ]
 
 
@@ -219,15 +324,22 @@ END $$"""
         " FOR EACH ROW EXECUTE FUNCTION grid_progress_changed()",
         "CREATE OR REPLACE TRIGGER grid_member_insert_delete AFTER INSERT OR DELETE ON membership"
         " FOR EACH ROW EXECUTE FUNCTION grid_member_changed()",
+        *_version_postgresql(),
     ]
 
 
 TRIGGERS = {
     "sqlite": ("grid_progress_insert", "grid_progress_update", "grid_progress_delete",
-               "grid_member_insert", "grid_member_delete"),
+               "grid_member_insert", "grid_member_delete",
+               "cohort_version_progress_insert", "cohort_version_progress_update",
+               "cohort_version_progress_delete", "cohort_version_member_insert",
+               "cohort_version_member_update", "cohort_version_member_delete",
+               "cohort_version_user_update"),
     "postgresql": ("grid_progress_insert_delete", "grid_progress_update",
-                   "grid_member_insert_delete"),
+                   "grid_member_insert_delete", "cohort_version_progress",
+                   "cohort_version_member", "cohort_version_user"),
 }  # fmt: skip
+TABLES = {"progress": "lesson_progress", "member": "membership", "user": '"user"'}
 
 
 def statements(dialect: str) -> list[str]:
@@ -242,11 +354,13 @@ def create_triggers(run, dialect: str) -> None:
 
 def drop_triggers(run, dialect: str) -> None:
     for name in TRIGGERS.get(dialect, TRIGGERS["sqlite"]):
-        table = "membership" if "member" in name else "lesson_progress"
+        table = next(table for word, table in TABLES.items() if word in name)
         run(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
     if dialect == "postgresql":
-        run("DROP FUNCTION IF EXISTS grid_progress_changed()")
-        run("DROP FUNCTION IF EXISTS grid_member_changed()")
+        for function in ("grid_progress_changed", "grid_member_changed",
+                         "cohort_version_progress", "cohort_version_member",
+                         "cohort_version_user"):  # fmt: skip
+            run(f"DROP FUNCTION IF EXISTS {function}()")
 
 
 def install(metadata) -> None:

@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import catalog, lesson_or_404, reader_lessons
 from ..access import (
@@ -52,7 +52,7 @@ from ..cohorts import (
 )
 from ..content import Catalog
 from ..content.lint import needing_check
-from ..database import writes_explicitly
+from ..database import FastSelect, writes_explicitly
 from ..exports import (
     ExportJob,
     cohort_jobs,
@@ -65,7 +65,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
 from ..i18n import school_timezone
-from ..kept import render_in_kept_shell, render_kept
+from ..kept import keep_page, kept_page, render_kept
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
 from ..player import check_usage
 from ..privacy import delete_student, export_student
@@ -264,11 +264,22 @@ def progress(cohort_id: int):
 
     Sorting and filtering are done over the whole cohort in SQL, so page 2 of "by name" is the
     51st to 100th names; the summary row and the charts count everyone.
+
+    A rendered page is kept under the cohort's grid_version (which the database moves on with
+    every write the grid shows: student_portal/standing.py) and what else it shows of the
+    cohort, so while nothing changed, a teacher coming back reads the kept page, for the cost
+    of one indexed read.
     """
-    cohort = cohort_for_teacher_or_404(cohort_id)
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
     page = request.args.get("page", 1, type=int)
+    found = _GRID_COHORT.rows(cohort_id=cohort_id, owner_id=current_user.id)
+    if not found:
+        abort(404)  # not theirs, or not there: the same answer, so ids reveal nothing
+    kept = kept_page(GRID_TEMPLATE, (*found[0], sort, show, page), "kept_grids")
+    if kept is not None:
+        return kept
+    cohort = cohort_for_teacher_or_404(cohort_id)
     zone = zone_of(cohort)
     grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
     title = _("%(name)s: progress", name=cohort.name)
@@ -281,9 +292,17 @@ def progress(cohort_id: int):
         "sort": sort,
         "show": show,
     }
-    return render_in_kept_shell(
-        "teach/progress.html", "teach/_progress_content.html", title, context
-    )
+    # Kept under what this page shows: the version read with its figures, the cohort as read now.
+    key = (cohort.id, cohort.name, cohort.join_code, cohort.timezone, grid.version)
+    return keep_page(GRID_TEMPLATE, (*key, sort, show, page), lambda: context, "kept_grids")
+
+
+GRID_TEMPLATE = "teach/progress.html"
+_GRID_COHORT = FastSelect(
+    lambda: select(
+        Cohort.id, Cohort.name, Cohort.join_code, Cohort.timezone, Cohort.grid_version
+    ).where(Cohort.id == bindparam("cohort_id"), Cohort.owner_id == bindparam("owner_id"))
+)
 
 
 @bp.route("/cohorts/<id:cohort_id>/progress/print")
