@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
@@ -28,6 +28,7 @@ from .models import (
     Attendance,
     ClubSession,
     Cohort,
+    EvaluationWindow,
     Membership,
     PollTally,
     PollVoter,
@@ -130,6 +131,13 @@ class ClubBanner:
 
     live_sessions: tuple[BannerSession, ...]
     leads_a_group: bool
+    # (session id, version) of each live session: what a follower's state.json answers with
+    # (read with the user, so its poll costs no second query). Not part of what the banner
+    # shows, so not compared: kept pages stay kept as the session moves on.
+    versions: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    # Whether one of the student's cohorts has a before-and-after check open (read with the
+    # user too: the lesson list offers it; most of the year none is, and then it asks nothing).
+    evaluation_open: bool = field(default=False, compare=False)
 
 
 _USER_COLUMNS = tuple(User.__table__.columns)
@@ -138,7 +146,7 @@ _USER_KEYS = tuple(User.__mapper__.get_property_by_column(c).key for c in _USER_
 
 def _user_with_banner_query():
     """The user's columns, then one row per membership with its cohort's unfinished session
-    (the partial index on live sessions finds it)."""
+    (the partial index on live sessions finds it) and whether its cohort has a check open."""
     return (
         select(
             *_USER_COLUMNS,
@@ -147,6 +155,13 @@ def _user_with_banner_query():
             ClubSession.started_at,
             Cohort.id,
             Cohort.name,
+            ClubSession.version,
+            exists()
+            .where(
+                EvaluationWindow.cohort_id == Membership.cohort_id,
+                EvaluationWindow.closed_at.is_(None),
+            )
+            .label("evaluation_open"),
         )
         .select_from(User)
         .outerjoin(Membership, Membership.user_id == User.id)
@@ -178,12 +193,16 @@ def user_with_banner(user_id: int) -> tuple[User | None, ClubBanner]:
         return None, ClubBanner((), False)
     since = cutoff()
     width = len(_USER_COLUMNS)
-    live = tuple(
-        BannerSession(row[width + 1], BannerCohort(row[width + 3], row[width + 4]))
-        for row in rows
-        if row[width + 1] is not None and row[width + 2] >= since
+    live_rows = [row for row in rows if row[width + 1] is not None and row[width + 2] >= since]
+    banner = ClubBanner(
+        tuple(
+            BannerSession(row[width + 1], BannerCohort(row[width + 3], row[width + 4]))
+            for row in live_rows
+        ),
+        any(row[width] == LEADER for row in rows),
+        tuple((row[width + 1], row[width + 5]) for row in live_rows),
+        any(row[width + 6] for row in rows),
     )
-    banner = ClubBanner(live, any(row[width] == LEADER for row in rows))
     # Only a session this request already made can hold the user (making one costs more).
     user = None
     if db.session.registry.has():

@@ -29,11 +29,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, insert, select, true
+from sqlalchemy import delete, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
+from .club import club_banner
 from .content.survey import AGREE_SCALE, Survey
-from .database import FastSelect, begin_write
+from .database import begin_write
 from .extensions import db
 from .models import (
     POST,
@@ -286,27 +287,12 @@ def _student_windows(user: User) -> list[tuple[EvaluationWindow, Cohort]]:
     )
 
 
-def _any_open_window_query():
-    return (
-        select(EvaluationWindow.id)
-        .join(Membership, Membership.cohort_id == EvaluationWindow.cohort_id)
-        .where(
-            Membership.user_id == bindparam("user_id"),
-            EvaluationWindow.closed_at.is_(None),
-        )
-        .limit(1)
-    )
-
-
-_ANY_OPEN_WINDOW = FastSelect(_any_open_window_query)
-
-
 def invitations(user: User, lesson_slugs: Sequence[str]) -> list[Invitation]:
     """The checks this student is offered now (none to staff, or without a survey)."""
     if user.role != STUDENT or current_survey() is None:
         return []
-    # Most of the year no check is open: one read on the driver says so (every lesson list).
-    if not _ANY_OPEN_WINDOW.rows(user_id=user.id):
+    # Most of the year no check is open: the user's own read says so (club.user_with_banner).
+    if not club_banner(user).evaluation_open:
         return []
     windows = _student_windows(user)
     if not windows:

@@ -289,10 +289,25 @@ def test_the_state_endpoint_is_cheap(app, school):
     student = client_for(app, "student-one")
     with app.app_context():
         engine = db.engine
+    url = f"/learn/sessions/{session_id}/state.json"
     with recorded_statements(engine) as statements:
-        assert student.get(f"/learn/sessions/{session_id}/state.json").status_code == 200
+        live = student.get(url)
+    assert live.status_code == 200 and live.get_json()["live"] is True
     queries = data_queries(statements)
-    assert len(queries) <= 2, queries  # the signed-in user, then the session state
+    assert len(queries) == 1, queries  # the signed-in user, whose banner holds the version
+
+    # The leader's own group is not in their banner: one more indexed read answers them.
+    leader = client_for(app, "leader-one")
+    with recorded_statements(engine) as statements:
+        led = leader.get(url)
+    assert led.status_code == 200 and led.get_json() == live.get_json()
+    assert len(data_queries(statements)) == 2
+
+    # Once it ends, the follower is told so (from the session's own row), with a new ETag.
+    assert leader.post(f"/lead/sessions/{session_id}/end").status_code in (302, 303)
+    ended = student.get(url, headers={"If-None-Match": live.headers["ETag"]})
+    assert ended.status_code == 200 and ended.get_json()["live"] is False
+    assert ended.headers["ETag"] != live.headers["ETag"]
 
 
 def test_projector_shows_counts_only_after_reveal_and_from_three_answers(app, crowd):

@@ -11,6 +11,7 @@ import pytest
 from student_portal import catalog
 from student_portal.club import start_session
 from student_portal.database import data_queries, recorded_statements
+from student_portal.evaluation import open_window
 from student_portal.extensions import db
 from student_portal.models import ClubSession, Cohort, User
 from student_portal.progress import complete_lesson, start_lesson
@@ -75,6 +76,18 @@ def test_the_club_banner_costs_no_query_of_its_own(app, live_club):
     assert count == 2
 
 
+def test_the_lesson_list_asks_about_checks_only_when_one_is_open(app, live_club):
+    """The user's read says whether a check is open in their cohorts: the lesson list is then
+    the user and the reading rows; with a check open, the invitation is read too."""
+    client = signed_in(app, "student-one")
+    count, page = statements_of(app, client, "/learn/")
+    assert count == 2 and "evaluation-invite" not in page
+    with app.app_context():
+        open_window(db.session.get(Cohort, live_club["cohort"]))
+    count, page = statements_of(app, client, "/learn/")
+    assert count > 2 and "evaluation-invite" in page
+
+
 def test_the_banner_leaves_out_ended_sessions_and_leaders(app, live_club):
     leader_page = statements_of(app, signed_in(app, "leader-one"), "/learn/")[1]
     assert "Club session live" not in leader_page  # leaders run it, they don't follow it
@@ -98,6 +111,7 @@ def test_the_grid_sends_at_most_three_statements(app, live_club):
     assert "student-one" in page
     # The user, the cohort (owner check), then one statement for the page's students with
     # their cells, the summary row and the chart. The same at 1,000 (tests/test_grid_paging.py).
+    # Visited again unchanged, the kept page costs the user and the cohort (test_kept_grid.py).
     assert count <= 3, count
 
 

@@ -474,13 +474,19 @@ _SESSION_STATE = FastSelect(_session_state_query)
 @bp.route("/sessions/<id:session_id>/state.json")
 @role_required("student")
 def session_state(session_id: int):
-    """Cheap to poll: one indexed query on the driver (after the sign-in check, read with the
-    user), no lesson rendering, no ORM. Only a member of the session's group gets an answer."""
-    rows = _SESSION_STATE.rows(session_id=session_id, user_id=current_user.id)
-    if not rows:
-        abort(404)
-    version, ended, started = rows[0]
-    live = live_at(ended, started)
+    """Cheap to poll: no lesson rendering, no ORM, and for a follower of a live session no
+    query beyond the sign-in check's (its version comes with the user's club banner); an ended
+    session, or a leader's own group, takes one indexed query on the driver. Only a member of
+    the session's group gets an answer."""
+    version = dict(club_banner(current_user).versions).get(session_id)
+    if version is not None:
+        live = True  # (the banner holds live sessions only)
+    else:
+        rows = _SESSION_STATE.rows(session_id=session_id, user_id=current_user.id)
+        if not rows:
+            abort(404)
+        version, ended, started = rows[0]
+        live = live_at(ended, started)
     # A follower whose copy is current gets 304 and no body (its script sends If-None-Match).
     etag = f"{version}-{int(live)}"
     headers = {"Cache-Control": "no-store", "ETag": f'"{etag}"'}
