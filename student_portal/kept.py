@@ -17,6 +17,10 @@ from its key: `build` is called only when the page is rendered, and views pass i
 personal beyond what the key holds. Pages with a flashed message waiting are never kept (the
 message is for one reader, once). Kept pages live in each worker's memory, at most
 `MAX_PAGES` of them (least recently used go first); with template auto-reload on, none are kept.
+
+A page whose key is only known once its data is read (the progress grid: the cohort's
+grid_version, read in the same statement as its figures, so the key is theirs) uses the two
+halves: `kept_page()` looks the page up, and on a miss `keep_page()` renders and keeps it.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class KeptPages:
 
     def __len__(self) -> int:
         return len(self._pages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
 
 
 def init_app(app) -> None:

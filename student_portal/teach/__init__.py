@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -279,7 +280,8 @@ def progress(cohort_id: int):
     kept = kept_page(GRID_TEMPLATE, (*found[0], sort, show, page), "kept_grids")
     if kept is not None:
         return kept
-    cohort = cohort_for_teacher_or_404(cohort_id)
+    # What the page shows of the cohort, as just read (the grid reads its own version).
+    cohort = GridCohort(*found[0][:4])
     zone = zone_of(cohort)
     grid = cohort_grid_page(cohort, reader_lessons(), sort, show, page, zone=zone)
     title = _("%(name)s: progress", name=cohort.name)
@@ -295,6 +297,16 @@ def progress(cohort_id: int):
     # Kept under what this page shows: the version read with its figures, the cohort as read now.
     key = (cohort.id, cohort.name, cohort.join_code, cohort.timezone, grid.version)
     return keep_page(GRID_TEMPLATE, (*key, sort, show, page), lambda: context, "kept_grids")
+
+
+@dataclass(frozen=True)
+class GridCohort:
+    """The cohort as its grid page shows it (any other attribute is an error, not a query)."""
+
+    id: int
+    name: str
+    join_code: str
+    timezone: str | None
 
 
 GRID_TEMPLATE = "teach/progress.html"
