@@ -10,7 +10,7 @@ from sqlalchemy import update
 from student_portal.cohorts import format_join_code
 from student_portal.database import data_queries, recorded_statements
 from student_portal.extensions import db
-from student_portal.models import Cohort, Membership, User
+from student_portal.models import Cohort, LessonProgress, Membership, User, utcnow
 from student_portal.progress import complete_lesson
 from tests.factories import make_cohort, make_student, one_transaction
 from tests.test_kept_pages import lesson_slug, signed_in
@@ -155,3 +155,27 @@ def test_the_version_moves_on_only_for_the_cohorts_a_write_is_in(make_app, schoo
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(Cohort, school["cohort"]).grid_version == settled
+
+
+def test_one_transaction_writing_many_students_shows_them_all(make_app, school_in):
+    """A bulk load or an import writes many rows at once (PostgreSQL moves the version on once
+    per cohort and transaction): the grid after it shows every one of them."""
+    app = make_app()
+    school = school_in(app)
+    teacher = signed_in(app, "teacher-a")
+    assert grid(teacher, school).count("status-completed") == 0  # kept now
+    before = version(app, school)
+    with app.app_context():
+        for key in ("student", "classmate", "leader"):
+            db.session.add(
+                LessonProgress(
+                    user_id=school[key],
+                    lesson_slug=lesson_slug(app),
+                    started_at=utcnow(),
+                    completed_at=utcnow(),
+                )
+            )
+            db.session.flush()  # one statement each, in one transaction
+        db.session.commit()
+    assert version(app, school) > before
+    assert grid(teacher, school).count("status-completed") == 3
