@@ -13,7 +13,7 @@ from student_portal.models import Cohort, LessonProgress, Membership, User, utcn
 from student_portal.privacy import delete_student
 from student_portal.progress import complete_lesson, start_lesson
 from student_portal.quizzes import record_attempt
-from student_portal.standing import TRIGGERS
+from student_portal.standing import TRIGGERS, bulk_load
 
 from .factories import make_cohort, make_student, make_teacher
 
@@ -151,3 +151,56 @@ def test_progress_in_a_lesson_the_catalog_no_longer_has_is_left_out_of_the_grid(
     assert "not active yet" in ben_row and "Not started (1)" in page
     assert "50% read" in page and "0% read" in page
     assert "retired" not in page
+
+
+def test_a_bulk_load_without_the_triggers_is_counted_once_after(app):
+    """benchmarks/dashboard.py loads thousands of students with the triggers off
+    (standing.bulk_load): afterwards the kept figures equal a recount, the triggers are back,
+    and every grid version has moved on."""
+    with app.app_context():
+        teacher = make_teacher("teacher-bulk")
+        cohort = make_cohort(teacher, "Bulk")
+        students = [make_student(cohort, f"bulk-{n}") for n in range(3)]
+        complete_lesson(students[0], "01-first-steps")  # counted by the triggers
+        db.session.commit()
+        before = db.session.get(Cohort, cohort.id).grid_version
+        connection = db.session.connection()
+        dialect = connection.dialect.name
+        with bulk_load(connection.exec_driver_sql, dialect):
+            newcomer = connection.execute(
+                insert(User.__table__).values(username="bulk-new", password_hash="x")
+            ).inserted_primary_key[0]
+            connection.execute(
+                insert(Membership.__table__).values(user_id=newcomer, cohort_id=cohort.id)
+            )
+            connection.execute(
+                insert(LessonProgress.__table__),
+                [
+                    {"user_id": user_id, "lesson_slug": "01-first-steps", "started_at": utcnow(),
+                     "completed_at": utcnow() if user_id == newcomer else None,
+                     "attempts": 2, "quiz_passed": False, "best_fraction": 0.25}
+                    for user_id in (students[1].id, students[2].id, newcomer)
+                ],
+            )  # fmt: skip
+            # Nothing kept them while loading.
+            kept = text("SELECT sum(students) FROM grid_tally")
+            assert connection.execute(kept).scalar() == 1
+        db.session.commit()
+        assert_kept_equals_recount()
+        db.session.expire_all()
+        assert db.session.get(Cohort, cohort.id).grid_version > before
+        names = {
+            row[0]
+            for row in db.session.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                    if dialect == "sqlite"
+                    else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                )
+            )
+        }
+        assert set(TRIGGERS[dialect]) <= names
+        # And they count again: a later write is kept as it happens.
+        complete_lesson(students[1], "01-first-steps")
+        db.session.commit()
+        assert_kept_equals_recount()
