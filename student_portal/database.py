@@ -126,8 +126,9 @@ class FastSelect:
 
     What stays true: `recorded_statements` sees these statements like any other; a driver error
     is raised as SQLAlchemy's (so the "database unavailable" page still answers), and a
-    connection the server dropped is thrown away, not handed back to the pool. Parameters must
-    be plain ints or strings (no bind processing is applied).
+    connection the server dropped is thrown away, not handed back to the pool. Parameters are
+    plain ints and strings, or datetimes (those go through their column type's bind processor:
+    SQLite keeps them as text).
     """
 
     def __init__(self, build: Callable):
@@ -142,7 +143,13 @@ class FastSelect:
             compiled = statement.compile(dialect=dialect)
             names = compiled.positiontup if compiled.positional else None
             types = tuple(column.type for column in statement.selected_columns)
-            plan = [compiled.string, names, compiled, types, None]  # processors: first run
+            binders = {
+                key: processor
+                for key, bind in compiled.binds.items()
+                if (processor := bind.type.bind_processor(dialect)) is not None
+            }
+            # processors: made on the first run
+            plan = [compiled.string, names, compiled, types, None, binders]
             self._plans[key] = plan
         return plan
 
@@ -161,9 +168,13 @@ class FastSelect:
         dialect = engine.dialect
         plan = self._plan(dialect)
         sql, names, compiled = plan[0], plan[1], plan[2]
-        for value in params.values():
-            if not isinstance(value, int | str):
-                raise TypeError("FastSelect takes ints and strings only")
+        for name, value in params.items():
+            if isinstance(value, datetime):
+                process = plan[5].get(name)
+                if process is not None:
+                    params[name] = process(value)
+            elif not isinstance(value, int | str):
+                raise TypeError("FastSelect takes ints, strings and datetimes only")
         bound = compiled.construct_params(params)
         arguments = tuple(bound[name] for name in names) if names is not None else bound
         for record in _raw_recorders.get(id(engine), ()):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import case, func, select
 
-from .database import FastSelect
 from .extensions import db
 from .models import CLOSED, SEEN, SENT, Cohort, HelpRequest, Membership, User, utcnow
 
@@ -73,23 +72,6 @@ def inbox(teacher: User) -> list[HelpRequest]:
             .order_by(status_order, HelpRequest.created_at, HelpRequest.id)
         )
     )
-
-
-def _open_requests_query():
-    return (
-        select(HelpRequest.cohort_id, func.count(HelpRequest.id))
-        .where(HelpRequest.teacher_id == bindparam("teacher_id"), HelpRequest.status != CLOSED)
-        .group_by(HelpRequest.cohort_id)
-    )
-
-
-_OPEN_REQUESTS = FastSelect(_open_requests_query)
-
-
-def open_requests_by_cohort(teacher: User) -> dict[int, int]:
-    """Open (not closed) requests per cohort of the teacher, in one read on the driver (the
-    teacher's home page shows them)."""
-    return dict(_OPEN_REQUESTS.rows(teacher_id=teacher.id))
 
 
 def request_for_teacher(teacher: User, request_id: int) -> HelpRequest | None:

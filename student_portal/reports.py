@@ -42,12 +42,15 @@ from .content import (
     Step,
     walk_scenario,
 )
+from .database import FastSelect
 from .extensions import db
 from .i18n import school_timezone
 from .models import (
+    CLOSED,
     Cohort,
     GridHour,
     GridTally,
+    HelpRequest,
     LessonProgress,
     Membership,
     QuizAnswer,
@@ -719,8 +722,18 @@ ACTIVE_DAYS = 7
 
 
 @dataclass(frozen=True)
+class OverviewCohort:
+    """What the teacher's home shows of a cohort (any other attribute is an error)."""
+
+    id: int
+    name: str
+    grade_band: str
+    archived: bool
+
+
+@dataclass(frozen=True)
 class CohortOverview:
-    cohort: Cohort
+    cohort: OverviewCohort
     members: int
     percent_completed: int  # lessons read, of members × lessons
     active_recently: int  # members active in the last ACTIVE_DAYS days
@@ -797,54 +810,93 @@ def _overview_statement():
     return query
 
 
-@lru_cache(maxsize=1)
-def _kept_overview_statement():
-    """The headline figures from the kept standing: one grouped read of the teacher's
-    membership rows, and whether a cohort has progress in a lesson outside `slugs`."""
-    slugs = bindparam("slugs", expanding=True)
+def _kept_overview_query():
+    """The headline figures from the kept standing, in one read on the driver: a "cohort" row
+    per cohort of the teacher (one grouped read of its membership rows), a "lesson" row per
+    lesson with progress in one of them (to tell a lesson outside the catalog), and a "help"
+    row per cohort with open help requests. Parameters: teacher_id, since."""
+    teacher_id = bindparam("teacher_id")
     since = bindparam("since", type_=DateTime)
-    retired = (
-        select(GridTally.cohort_id)
-        .where(
-            GridTally.cohort_id == Cohort.id,
-            GridTally.students > 0,
-            GridTally.lesson_slug.not_in(slugs),
+
+    def part(kind, cohort_id, name=None, grade_band=None, archived=None, figures=(), slug=None):
+        figures = (*figures, *(null(),) * (4 - len(figures)))
+        return select(
+            literal(kind, String).label("kind"),
+            cohort_id.label("cohort_id"),
+            (name if name is not None else cast(null(), String)).label("name"),
+            (grade_band if grade_band is not None else cast(null(), String)).label("grade_band"),
+            (archived if archived is not None else cast(null(), Integer)).label("archived"),
+            *(cast(f, Integer).label(f"n{n}") for n, f in enumerate(figures, 1)),
+            (slug if slug is not None else cast(null(), String)).label("slug"),
         )
-        .exists()
-    )
-    return (
-        select(
-            Cohort,
+
+    cohorts = part(
+        "cohort",
+        Cohort.id,
+        Cohort.name,
+        Cohort.grade_band,
+        cast(Cohort.archived, Integer),
+        (
             func.count(Membership.id),
             func.coalesce(func.sum(Membership.lessons_done), 0),
             func.count(case((Membership.last_active_at >= since, 1))),
             func.count(case((Membership.lessons_struggling > 0, 1))),
-            retired,
-        )
-        .outerjoin(Membership, Membership.cohort_id == Cohort.id)
-        .where(Cohort.owner_id == bindparam("teacher_id"))
+        ),
+    )
+    cohorts = (
+        cohorts.outerjoin(Membership, Membership.cohort_id == Cohort.id)
+        .where(Cohort.owner_id == teacher_id)
         .group_by(Cohort.id)
     )
+    lessons = (
+        part("lesson", GridTally.cohort_id, slug=GridTally.lesson_slug)
+        .join(Cohort, Cohort.id == GridTally.cohort_id)
+        .where(Cohort.owner_id == teacher_id, GridTally.students > 0)
+        .distinct()
+    )
+    help_requests = (
+        part("help", HelpRequest.cohort_id, figures=(func.count(HelpRequest.id),))
+        .where(HelpRequest.teacher_id == teacher_id, HelpRequest.status != CLOSED)
+        .group_by(HelpRequest.cohort_id)
+    )
+    return union_all(cohorts, lessons, help_requests)
 
 
-def teacher_overview(
-    teacher: User, lessons: Sequence[Lesson], open_requests: dict[int, int]
-) -> list[CohortOverview]:
-    """Each of the teacher's cohorts with its headline figures, in one query over the
-    standing the database keeps on each membership row (student_portal/standing.py)."""
+_KEPT_OVERVIEW = FastSelect(_kept_overview_query)
+
+
+def teacher_overview(teacher: User, lessons: Sequence[Lesson]) -> tuple[list[CohortOverview], int]:
+    """Each of the teacher's cohorts with its headline figures, and their open help requests
+    in all, in one read over the standing the database keeps on each membership row
+    (student_portal/standing.py)."""
     slugs = [lesson.slug for lesson in lessons]
-    parameters = {
-        "teacher_id": teacher.id,
-        "slugs": slugs,
-        "since": utcnow() - timedelta(days=ACTIVE_DAYS),
-    }
-    rows = db.session.execute(_kept_overview_statement(), parameters).all()
-    if any(row[-1] for row in rows):
+    since = utcnow() - timedelta(days=ACTIVE_DAYS)
+    known = set(slugs)
+    figures: dict[int, tuple] = {}
+    open_requests: dict[int, int] = {}
+    retired = False
+    for kind, cohort_id, name, grade_band, archived, n1, n2, n3, n4, slug in _KEPT_OVERVIEW.rows(
+        teacher_id=teacher.id, since=since
+    ):
+        if kind == "cohort":
+            figures[cohort_id] = (
+                OverviewCohort(cohort_id, name, grade_band, bool(archived)), n1, n2, n3, n4
+            )
+        elif kind == "lesson":
+            retired = retired or slug not in known
+        else:
+            open_requests[cohort_id] = n1
+    if retired:
         # Progress in a lesson the catalog no longer has: the kept standing counts it, the
         # overview must not, so it is worked out from the reading rows (slower, and rare).
-        rows = db.session.execute(_overview_statement(), parameters).all()
-    else:
-        rows = [row[:-1] for row in rows]
+        parameters = {"teacher_id": teacher.id, "slugs": slugs, "since": since}
+        figures = {
+            cohort.id: (
+                OverviewCohort(cohort.id, cohort.name, cohort.grade_band, cohort.archived),
+                *counts,
+            )
+            for cohort, *counts in db.session.execute(_overview_statement(), parameters)
+        }
     overview = [
         CohortOverview(
             cohort=cohort,
@@ -854,9 +906,9 @@ def teacher_overview(
             needs_help=needs_help_count,
             open_requests=open_requests.get(cohort.id, 0),
         )
-        for cohort, count, done_count, active_count, needs_help_count in rows
+        for cohort, count, done_count, active_count, needs_help_count in figures.values()
     ]
-    return sorted(overview, key=lambda item: item.attention)
+    return sorted(overview, key=lambda item: item.attention), sum(open_requests.values())
 
 
 # --- Lesson analysis ------------------------------------------------------------------------

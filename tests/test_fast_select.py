@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import DateTime, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
 from student_portal.database import FastSelect, data_queries, recorded_statements
@@ -54,6 +54,30 @@ def test_its_statements_are_counted_like_any_other(app, school):
         with recorded_statements(db.engine) as statements:
             USER.rows(user_id=school["student"])
         assert len(data_queries(statements)) == 1
+
+
+SEEN_SINCE = FastSelect(
+    lambda: select(User.username).where(
+        User.last_seen_at >= bindparam("since", type_=DateTime)
+    ).order_by(User.username)
+)
+
+
+def test_a_time_is_compared_as_the_database_keeps_it(app, school):
+    """A datetime parameter goes through its type's bind processor (SQLite keeps text), so
+    comparisons agree with the ORM's to the microsecond."""
+    with app.app_context():
+        users = db.session.scalars(select(User).order_by(User.id)).all()
+        for user in users:
+            user.last_seen_at = None
+        users[0].last_seen_at = datetime(2026, 12, 1, 9, 30, 15, 250)
+        users[1].last_seen_at = datetime(2026, 12, 1, 9, 30, 15, 251)
+        db.session.commit()
+        since = datetime(2026, 12, 1, 9, 30, 15, 251)
+        orm = db.session.scalars(
+            select(User.username).where(User.last_seen_at >= since).order_by(User.username)
+        ).all()
+        assert [row[0] for row in SEEN_SINCE.rows(since=since)] == orm == [users[1].username]
 
 
 def test_only_plain_parameters_are_taken(app):

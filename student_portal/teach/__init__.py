@@ -64,7 +64,7 @@ from ..exports import (
 )
 from ..extensions import db
 from ..forms import ActionForm
-from ..help_requests import close, inbox, mark_seen, open_requests_by_cohort, request_for_teacher
+from ..help_requests import close, inbox, mark_seen, request_for_teacher
 from ..i18n import school_timezone
 from ..kept import keep_page, kept_page, render_kept
 from ..models import ADMIN, CONTACT_PREFERENCES, LEADER, STUDENT, Cohort, User, utcnow
@@ -134,9 +134,7 @@ def _skeleton_pattern(skeleton: str, language: str) -> str:
 @bp.route("/")
 @role_required("teacher")
 def home():
-    open_requests = open_requests_by_cohort(current_user)
-    overview = teacher_overview(current_user, reader_lessons(), open_requests)
-    open_total = sum(open_requests.values())
+    overview, open_total = teacher_overview(current_user, reader_lessons())
     # Kept whole while every figure it shows stays the same (the key is exactly those).
     key = (
         "teach-home",
