@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, insert, select, text
 from werkzeug.routing import Rule
 
 from student_portal import create_app
-from student_portal.extensions import db
+from student_portal.extensions import db, limiter
+from student_portal.kept import KeptPages
 from tests.factories import (
     PASSWORD,
     TEST_HASHING,
@@ -113,31 +116,127 @@ def empty_schema(tmp_path_factory):
     return get
 
 
+def new_app(folder: Path, empty_schema, **overrides):
+    """An app on a fresh database in `folder` (a copy of the empty schema on SQLite)."""
+    app = create_app(app_config(folder, **overrides))
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _relaxed_sync)
+            database = db.engine.url.database
+            if database and not os.path.exists(database):
+                shutil.copyfile(empty_schema(), database)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.create_all()  # on a copy of the empty schema: only checks that every table is there
+    return app
+
+
+def close_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def make_app(tmp_path, empty_schema):
     """Build an app with config overrides; its tables are created and dropped around the test."""
     apps = []
 
     def build(**overrides):
-        app = create_app(app_config(tmp_path, **overrides))
-        with app.app_context():
-            if db.engine.dialect.name == "sqlite":
-                event.listen(db.engine, "connect", _relaxed_sync)
-                database = db.engine.url.database
-                if database and not os.path.exists(database):
-                    shutil.copyfile(empty_schema(), database)
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.begin() as connection:
-                    connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.create_all()  # on a copy of the empty schema: only checks that every table is there
+        app = new_app(tmp_path, empty_schema, **overrides)
         apps.append(app)
         return app
 
     yield build
     for app in apps:
+        close_app(app)
+
+
+class SavedSchool:
+    """One app for a test module, and its database as `fill(app)` left it (`ids`, what `fill`
+    returned, name its rows). `restore()` puts that database back before each test and empties
+    what the app keeps in memory between requests (kept pages, signed CSRF tokens, rate-limit
+    counts), so each test starts as on an app and rows of its own, and what one test writes
+    never reaches the next. The rows are built once; on SQLite each test gets a copy of the file
+    (PostgreSQL builds them again, in the one database the suite shares)."""
+
+    def __init__(self, app, folder: Path, fill):
+        self.app = app
+        with app.app_context():
+            self.ids = fill(app)
+            db.session.remove()
+            self.sqlite = db.engine.dialect.name == "sqlite"
+            if self.sqlite:
+                self.database = Path(db.engine.url.database)
+                self.saved = folder / "saved.db"
+                db.engine.dispose()
+                with closing(sqlite3.connect(self.database)) as source, closing(
+                    sqlite3.connect(self.saved)
+                ) as copy:
+                    source.backup(copy)  # the file as committed, WAL included
+            else:
+                with db.engine.connect() as connection:
+                    self.rows = {
+                        table: [dict(row) for row in connection.execute(select(table)).mappings()]
+                        for table in db.metadata.sorted_tables
+                    }
+
+    def restore(self) -> dict:
+        app = self.app
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            db.engine.dispose()  # no connection is left open on the file replaced below
+            if self.sqlite:
+                for leftover in ("-wal", "-shm"):
+                    Path(f"{self.database}{leftover}").unlink(missing_ok=True)
+                shutil.copyfile(self.saved, self.database)
+            else:
+                self._insert_saved_rows()
+            limiter.reset()
+        for name in ("kept_pages", "kept_shells"):
+            app.extensions[name] = KeptPages()
+        app.extensions["signed_csrf_tokens"].clear()
+        return self.ids
+
+    def _insert_saved_rows(self) -> None:
+        """PostgreSQL: empty tables, the saved rows put back, each id sequence where it was."""
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.metadata.create_all(connection)
+            quote = connection.dialect.identifier_preparer
+            for table, rows in self.rows.items():
+                if rows:
+                    connection.execute(insert(table), rows)
+                column = table.autoincrement_column
+                if column is not None:
+                    name, key = quote.format_table(table), quote.quote(column.name)
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence(:table, :column), "
+                            f"COALESCE(MAX({key}), 1), MAX({key}) IS NOT NULL) FROM {name}"
+                        ),
+                        {"table": name, "column": column.name},
+                    )
+
+    def close(self) -> None:
+        close_app(self.app)
+
+
+@pytest.fixture(scope="module")
+def save_school(tmp_path_factory, empty_schema):
+    """`save_school(fill, **config)`: a `SavedSchool` for this module (see there)."""
+    saved = []
+
+    def build(fill, **overrides) -> SavedSchool:
+        folder = tmp_path_factory.mktemp("saved-school")
+        school = SavedSchool(new_app(folder, empty_schema, **overrides), folder, fill)
+        saved.append(school)
+        return school
+
+    yield build
+    for school in saved:
+        school.close()
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from sqlalchemy import create_engine, event, func, select
 from student_portal.extensions import db
 from student_portal.models import Membership, User
 from tests import conftest
+from tests.conftest import Auth, build_school
 from tests.factories import make_cohort, make_student, make_teacher, one_transaction
+from tests.helpers import stored_rows
 
 
 def test_shared_url_builders_are_the_code_werkzeug_compiles(app):
@@ -83,3 +85,18 @@ def test_one_transaction_stores_nothing_when_the_build_fails(app):
             pass
         db.session.remove()
         assert db.session.scalar(select(User).where(User.username == "half-built")) is None
+
+
+def test_a_saved_school_comes_back_whole_after_a_test_wrote_to_it(save_school):
+    saved = save_school(build_school)
+    ids = saved.restore()
+    before = stored_rows(saved.app)
+    client = saved.app.test_client()
+    Auth(client).login("teacher-a")
+    removed = client.post(f"/teach/cohorts/{ids['cohort']}/members/{ids['student']}/remove")
+    assert removed.status_code == 302
+    assert stored_rows(saved.app) != before
+    assert saved.restore() == ids
+    assert stored_rows(saved.app) == before
+    page = saved.app.test_client().get("/")  # and the app still serves, on the restored file
+    assert page.status_code == 200
