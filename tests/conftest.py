@@ -156,13 +156,19 @@ def make_app(tmp_path, empty_schema):
 class SavedSchool:
     """One app for a test module, and its database as `fill(app)` left it (`ids`, what `fill`
     returned, name its rows). `restore()` puts that database back before each test and empties
-    what the app keeps in memory between requests (kept pages, signed CSRF tokens, rate-limit
-    counts), so each test starts as on an app and rows of its own, and what one test writes
-    never reaches the next. The rows are built once; on SQLite each test gets a copy of the file
-    (PostgreSQL builds them again, in the one database the suite shares)."""
+    what the app keeps in memory between requests (kept pages and fragments, signed CSRF
+    tokens, rate-limit counts), so each test starts as on an app and rows of its own, and what
+    one test writes never reaches the next. The rows are built once: on SQLite each test gets a
+    copy of the saved file; on PostgreSQL (one database for the suite) the saved rows are
+    inserted again into new tables."""
 
     def __init__(self, app, folder: Path, fill):
         self.app = app
+        # Each dict the app keeps in memory (fragments of pages, signed tokens, its languages) as
+        # it was before any request, to be given back to each test.
+        self.extensions = {
+            name: dict(value) for name, value in app.extensions.items() if isinstance(value, dict)
+        }
         with app.app_context():
             self.ids = fill(app)
             db.session.remove()
@@ -194,9 +200,12 @@ class SavedSchool:
             else:
                 self._insert_saved_rows()
             limiter.reset()
-        for name in ("kept_pages", "kept_shells"):
-            app.extensions[name] = KeptPages()
-        app.extensions["signed_csrf_tokens"].clear()
+        for name, value in app.extensions.items():  # the pages and tokens kept in memory
+            if isinstance(value, KeptPages):
+                app.extensions[name] = KeptPages(value.size)
+            elif isinstance(value, dict):
+                value.clear()
+                value.update(self.extensions[name])
         return self.ids
 
     def _insert_saved_rows(self) -> None:

@@ -100,3 +100,14 @@ def test_a_saved_school_comes_back_whole_after_a_test_wrote_to_it(save_school):
     assert stored_rows(saved.app) == before
     page = saved.app.test_client().get("/")  # and the app still serves, on the restored file
     assert page.status_code == 200
+
+
+def test_a_saved_school_forgets_the_pages_its_app_kept(save_school):
+    saved = save_school(build_school)
+    saved.restore()
+    assert saved.app.extensions["chrome"] == {}
+    assert saved.app.test_client().get("/help/").status_code == 200
+    assert saved.app.extensions["chrome"] != {}  # the visitor's help page, kept
+    saved.restore()
+    assert saved.app.extensions["chrome"] == {}
+    assert saved.app.extensions["languages"]  # what the app was built with stays
