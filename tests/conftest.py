@@ -209,14 +209,18 @@ class SavedSchool:
         return self.ids
 
     def _insert_saved_rows(self) -> None:
-        """PostgreSQL: empty tables, the saved rows put back, each id sequence where it was."""
+        """PostgreSQL: new tables, the saved rows put back (with the triggers off: the tallies
+        they keep are among the rows), each id sequence where it was."""
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.metadata.create_all(connection)
             quote = connection.dialect.identifier_preparer
             for table, rows in self.rows.items():
-                if rows:
+                if rows:  # as saved: the triggers that keep tallies already counted them
+                    name = quote.format_table(table)
+                    connection.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
                     connection.execute(insert(table), rows)
+                    connection.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
                 column = table.autoincrement_column
                 if column is not None:
                     name, key = quote.format_table(table), quote.quote(column.name)

@@ -28,8 +28,7 @@ def attempt(student, responses, key):
     return record_attempt(student, lesson, responses, key)
 
 
-@pytest.fixture
-def classroom(app):
+def build_classroom(app) -> dict:
     """Known progress: Ana passed on her 2nd try, Ben failed twice, Cy has done nothing, Dee
     (a leader) has opened lesson 2. A student of another teacher's cohort is never shown."""
     with app.app_context():
@@ -49,6 +48,26 @@ def classroom(app):
         start_lesson(dee, "02-second-look")
         attempt(stranger, RIGHT, "stranger-1")
         return {"cohort": cohort.id, "ana": ana.id, "ben": ben.id}
+
+
+@pytest.fixture(scope="module")
+def saved_classroom(save_school):
+    return save_school(build_classroom)
+
+
+@pytest.fixture
+def app(request, make_app):
+    """A new app; in a test with the classroom, this file's app with the classroom (below)."""
+    if "classroom" in request.fixturenames:
+        return request.getfixturevalue("saved_classroom").app
+    return make_app()
+
+
+@pytest.fixture
+def classroom(saved_classroom):
+    """The classroom of `build_classroom`, built once for this file and put back afresh for
+    each test."""
+    return saved_classroom.restore()
 
 
 def signed_in(app, username="teacher-a"):
