@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -315,8 +317,59 @@ def build_school(app) -> dict:
         }
 
 
+SAVED_SCHOOL_SECONDS = 60  # rows older than this (or from another day) are built again
+
+
+@pytest.fixture(scope="session")
+def saved_school_file(tmp_path_factory, empty_schema):
+    """`get()`: an SQLite file holding `build_school`'s rows and their ids, made once a minute
+    at most (so the rows' times are as recent as a test's own would be)."""
+    saved: dict = {}
+
+    def get() -> dict:
+        if not saved or time.time() - saved["made"] > SAVED_SCHOOL_SECONDS or (
+            datetime.fromtimestamp(saved["made"], UTC).date() != datetime.now(UTC).date()
+        ):
+            folder = tmp_path_factory.mktemp("school")
+            app = new_app(folder, empty_schema)
+            saved.update(made=time.time(), ids=build_school(app), path=folder / "school.db")
+            with app.app_context():
+                database = db.engine.url.database
+            close_app(app)
+            with closing(sqlite3.connect(database)) as source, closing(
+                sqlite3.connect(saved["path"])
+            ) as copy:
+                source.backup(copy)
+        return saved
+
+    return get
+
+
+def _empty_sqlite_file(database: Path) -> bool:
+    with closing(sqlite3.connect(database)) as connection:
+        tables = [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )]
+        rows = " UNION ALL ".join(f'SELECT 1 FROM (SELECT 1 FROM "{t}" LIMIT 1)' for t in tables)
+        return not tables or connection.execute(rows).fetchone() is None
+
+
 @pytest.fixture
-def school(app):
+def school(app, saved_school_file):
+    """`build_school(app)`. On SQLite, while the app's database is still empty, its file is
+    replaced by a copy of the same rows built once (`saved_school_file`): the same tables,
+    rows and ids, without building them for every test."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            database = Path(db.engine.url.database)
+            db.session.remove()
+            db.engine.dispose()
+            if _empty_sqlite_file(database):
+                saved = saved_school_file()
+                for leftover in ("-wal", "-shm"):
+                    Path(f"{database}{leftover}").unlink(missing_ok=True)
+                shutil.copyfile(saved["path"], database)
+                return dict(saved["ids"])
     return build_school(app)
 
 

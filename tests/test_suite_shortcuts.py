@@ -121,3 +121,23 @@ def test_a_saved_school_forgets_the_pages_its_app_kept(save_school):
     saved.restore()
     assert saved.app.extensions["chrome"] == {}
     assert saved.app.extensions["languages"]  # what the app was built with stays
+
+
+def test_the_school_fixture_holds_the_rows_build_school_makes(app, school, make_app, tmp_path):
+    built_here = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'built-here.db'}")
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL: the school fixture is build_school itself
+    ids = build_school(built_here)
+    assert {**school, "join_code": None} == {**ids, "join_code": None}  # a code is random
+    copied, made = stored_rows(app), stored_rows(built_here)
+    assert {table: len(rows) for table, rows in copied.items()} == {
+        table: len(rows) for table, rows in made.items()
+    }
+
+    def people(some_app):
+        with some_app.app_context():
+            query = select(User.id, User.username, User.role, Membership.cohort_id, Membership.role)
+            return db.session.execute(query.join(Membership, isouter=True).order_by(User.id)).all()
+
+    assert people(app) == people(built_here)
