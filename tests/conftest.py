@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 import time
 from contextlib import closing
 from datetime import UTC, datetime
@@ -61,23 +62,45 @@ def _shared_compile_builder(self: Rule, append_unknown: bool = True):
 Rule._compile_builder = _shared_compile_builder
 
 
-@pytest.fixture(scope="session", autouse=True)
-def start_up_caches(tmp_path_factory):
+CACHES = ("CONTENT_CACHE_DIR", "TEMPLATE_CACHE_DIR")
+SHARED_CACHES = "STUDENT_PORTAL_TEST_CACHES"  # the run's folder, for its xdist workers
+
+
+def pytest_configure(config):
     """One content cache and one template cache for the whole run, outside the checkout's
-    instance/ folder; the apps and `flask` commands the tests start all use them (lessons
-    rendered and templates compiled once, read back after)."""
-    folders = {
-        name: tmp_path_factory.mktemp(name.lower().replace("_", "-"))
-        for name in ("CONTENT_CACHE_DIR", "TEMPLATE_CACHE_DIR")
-    }
-    previous = {name: os.environ.get("PORTAL_" + name) for name in folders}
-    os.environ.update({"PORTAL_" + name: str(folder) for name, folder in folders.items()})
-    yield folders
+    instance/ folder: the apps and `flask` commands the tests start all use them (lessons
+    rendered and templates compiled once, read back after). Under xdist the first process
+    makes them and its workers, which inherit its environment, share them; it also loads the
+    real lessons into them once, before the workers start, so none of them renders them again
+    (each did, to collect test_curriculum and test_quizzes)."""
+    if os.environ.get(SHARED_CACHES):
+        return  # an xdist worker: the folders are its controller's
+    root = Path(tempfile.mkdtemp(prefix="student-portal-test-caches-"))
+    config.stash[_made_caches] = (root, {name: os.environ.get("PORTAL_" + name) for name in CACHES})
+    os.environ[SHARED_CACHES] = str(root)
+    for name in CACHES:
+        os.environ["PORTAL_" + name] = str(root / name.lower().replace("_", "-"))
+    if getattr(config.option, "numprocesses", None):
+        from tests.real_lessons import real_catalog
+
+        real_catalog()
+
+
+def pytest_unconfigure(config):
+    made = config.stash.get(_made_caches, None)
+    if made is None:
+        return
+    root, previous = made
+    os.environ.pop(SHARED_CACHES, None)
     for name, value in previous.items():
         if value is None:
             os.environ.pop("PORTAL_" + name, None)
         else:
             os.environ["PORTAL_" + name] = value
+    shutil.rmtree(root, ignore_errors=True)
+
+
+_made_caches = pytest.StashKey[tuple]()
 
 
 def _relaxed_sync(dbapi_connection, _record):

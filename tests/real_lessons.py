@@ -3,13 +3,14 @@
 Loading, checking and rendering them costs about 2 s of CPU, and test_curriculum, test_quizzes
 and test_families each did it (some at collection, in every xdist worker), besides the apps the
 tests build on them. Here they are loaded the way those apps load them (`load_content` through
-the content cache, kept in this process's memory, so such an app finds them there); a `Catalog`
-is immutable, so sharing it changes nothing a test sees.
+the run's content cache, kept in this process's memory, so such an app finds them there); a
+`Catalog` is immutable, so sharing it changes nothing a test sees.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 
 from student_portal import load_content
 from student_portal.config import PROJECT_ROOT
@@ -22,7 +23,9 @@ REAL_LESSONS = PROJECT_ROOT / "lessons"
 
 @functools.cache
 def _real_content():
-    return load_cached(REAL_LESSONS, None, load_content)
+    # The run's content cache (conftest.pytest_configure), where another process of the run may
+    # already have stored them.
+    return load_cached(REAL_LESSONS, os.environ.get("PORTAL_CONTENT_CACHE_DIR"), load_content)
 
 
 def real_catalog() -> Catalog:
