@@ -277,6 +277,21 @@ def save_school(tmp_path_factory, empty_schema):
         school.close()
 
 
+@pytest.fixture(scope="module")
+def module_app(save_school):
+    return save_school(lambda app: {})
+
+
+@pytest.fixture
+def shared_app(module_app):
+    """One app for a whole test file, its database put back empty and what it keeps in memory
+    emptied before each test (see SavedSchool). A file whose tests only use the app through
+    its pages and its database opts in with `app(shared_app)`: each test then starts as on an
+    app of its own, without building one (`create_app` is most of a small test's set-up)."""
+    module_app.restore()
+    return module_app.app
+
+
 @pytest.fixture
 def app(make_app):
     return make_app()

@@ -24,6 +24,12 @@ from student_portal.quizzes import (
 from tests.helpers import quiz_fields
 from tests.real_lessons import real_catalog
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "start": ["tell"], "tell-adult": ["report"]}
 
 
