@@ -71,3 +71,24 @@ def extract_messages(template: Path) -> Path:
         cwd=PROJECT_ROOT,
     )
     return template
+
+
+def stored_rows(app) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order: equal before and after a request means
+    the request wrote nothing."""
+    from sqlalchemy import select
+
+    from student_portal.extensions import db
+
+    with app.app_context():
+        rows = {
+            table.name: [
+                tuple(row)
+                for row in db.session.execute(
+                    select(table).order_by(*(table.primary_key.columns or table.columns))
+                )
+            ]
+            for table in db.metadata.sorted_tables
+        }
+        db.session.remove()
+    return rows

@@ -8,7 +8,9 @@ from student_portal import catalog
 from student_portal.club import start_session
 from student_portal.extensions import db
 from student_portal.models import Cohort, User
+from tests.conftest import Auth, build_school
 from tests.factories import make_student
+from tests.helpers import stored_rows
 
 USERS = {
     "visitor": None,
@@ -155,9 +157,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def club(app, school):
+def build_club(app) -> dict:
     """The school, with a leader in the other cohort and a live session in the first."""
+    school = build_school(app)
     with app.app_context():
         make_student(db.session.get(Cohort, school["other_cohort"]), "leader-other", leader=True)
         session = start_session(
@@ -168,14 +170,31 @@ def club(app, school):
         return {**school, "session": session.id}
 
 
+@pytest.fixture(scope="module")
+def saved_club(save_school):
+    """The club's app and rows, built once for this file; each case starts from them afresh."""
+    return save_school(build_club)
+
+
+@pytest.fixture
+def club(saved_club):
+    return saved_club.restore()
+
+
 @pytest.mark.parametrize("method, url, role, status", CASES)
-def test_access(client, auth, club, method, url, role, status):
+def test_access(saved_club, club, method, url, role, status):
+    client = saved_club.app.test_client()
+    auth = Auth(client)
     if USERS[role]:
         auth.login(USERS[role])
+    refused = status >= 400 or role == "visitor"
+    before = stored_rows(saved_club.app) if refused else None
     response = client.open(url.format(**club), method=method)
     assert response.status_code == status
     if status == 302:  # the sign-in page for visitors, somewhere of their own for the others
         assert ("/sign-in" in response.headers["Location"]) == (role == "visitor")
+    if refused:  # a refused request writes nothing
+        assert stored_rows(saved_club.app) == before
 
 
 def test_a_refused_member_action_changes_nothing(app, client, auth, school):

@@ -14,6 +14,12 @@ from student_portal.models import Membership, User, utcnow
 from student_portal.passwords import hash_password
 from tests.factories import PASSWORD, make_cohort
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 WRONG = "That username and password don&#39;t match"
 
 

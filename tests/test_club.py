@@ -25,6 +25,12 @@ from student_portal.models import (
 )
 from tests.factories import PASSWORD, make_student
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 LESSON = "01-first-steps"
 # What a leader confirms before a session starts.
 ADULT_IN_THE_ROOM = {"supervising_adult": "Ms Rivera, counselor", "adult_present": "y"}

@@ -23,6 +23,16 @@ def lessons(tmp_path):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def loaded_before():
+    """What this process had loaded before a test here is given back after it (these tests
+    empty it to act as new workers), so later apps on the same lessons need not load them."""
+    before = dict(cache._loaded)
+    yield
+    cache.forget_loaded()
+    cache._loaded.update(before)
+
+
 @pytest.fixture
 def cache_dir(tmp_path):
     cache.forget_loaded()

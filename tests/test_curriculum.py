@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from student_portal.config import PROJECT_ROOT
-from student_portal.content import load_catalog
 from tests.readability import (
     MAX_EASE_ES,
     MAX_GRADE,
@@ -15,9 +13,10 @@ from tests.readability import (
     grade_level,
     spanish_ease,
 )
+from tests.real_lessons import REAL_LESSONS, real_catalog
 from tests.test_club import ADULT_IN_THE_ROOM
 
-CATALOG = load_catalog(PROJECT_ROOT / "lessons")
+CATALOG = real_catalog()
 LESSONS = [pytest.param(lesson, id=lesson.slug) for lesson in CATALOG.lessons]
 
 
@@ -94,7 +93,7 @@ def test_each_lesson_runs_as_a_club_session_end_to_end(make_app):
     from tests.conftest import build_school
     from tests.factories import PASSWORD
 
-    app = make_app(LESSONS_DIR=str(PROJECT_ROOT / "lessons"))
+    app = make_app(LESSONS_DIR=str(REAL_LESSONS))
     school = build_school(app)
     leader, student = app.test_client(), app.test_client()
     leader.post("/sign-in", data={"username": "leader-one", "password": PASSWORD})

@@ -28,8 +28,7 @@ def attempt(student, responses, key):
     return record_attempt(student, lesson, responses, key)
 
 
-@pytest.fixture
-def classroom(app):
+def build_classroom(app) -> dict:
     """Known progress: Ana passed on her 2nd try, Ben failed twice, Cy has done nothing, Dee
     (a leader) has opened lesson 2. A student of another teacher's cohort is never shown."""
     with app.app_context():
@@ -49,6 +48,26 @@ def classroom(app):
         start_lesson(dee, "02-second-look")
         attempt(stranger, RIGHT, "stranger-1")
         return {"cohort": cohort.id, "ana": ana.id, "ben": ben.id}
+
+
+@pytest.fixture(scope="module")
+def saved_classroom(save_school):
+    return save_school(build_classroom)
+
+
+@pytest.fixture
+def app(request, make_app):
+    """A new app; in a test with the classroom, this file's app with the classroom (below)."""
+    if "classroom" in request.fixturenames:
+        return request.getfixturevalue("saved_classroom").app
+    return make_app()
+
+
+@pytest.fixture
+def classroom(saved_classroom):
+    """The classroom of `build_classroom`, built once for this file and put back afresh for
+    each test."""
+    return saved_classroom.restore()
 
 
 def signed_in(app, username="teacher-a"):
@@ -282,6 +301,13 @@ def count_queries(app, client, url) -> int:
     return len(data_queries(statements))
 
 
+@pytest.fixture(scope="module")
+def five_and_two_hundred(save_school):
+    """A cohort of 5 and one of 200 students, built once for the four pages below; each page
+    starts from them afresh."""
+    return save_school(lambda app: {size: build_cohort(app, size) for size in (5, 200)})
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -291,10 +317,10 @@ def count_queries(app, client, url) -> int:
         "lessons/01-first-steps?basis=best",
     ],
 )
-def test_query_count_is_the_same_for_5_and_200_students(app, path):
-    small, large = build_cohort(app, 5), build_cohort(app, 200)
+def test_query_count_is_the_same_for_5_and_200_students(five_and_two_hundred, path):
+    app = five_and_two_hundred.app
     counts = []
-    for size, cohort_id in ((5, small), (200, large)):
+    for size, cohort_id in five_and_two_hundred.restore().items():
         client = signed_in(app, f"owner-{size}")
         counts.append(count_queries(app, client, f"/teach/cohorts/{cohort_id}/{path}"))
     assert counts[0] == counts[1], counts

@@ -46,6 +46,12 @@ from student_portal.progress import complete_lesson
 from tests.conftest import FIXTURE_LESSONS, Auth
 from tests.factories import make_cohort, make_student, make_teacher
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 REPO_LESSONS = Path(__file__).parent.parent / "lessons"
 RIGHT = {
     "secret-chats": "warning-sign",

@@ -16,6 +16,7 @@ from student_portal.content.loader import scan_lessons
 from tests.conftest import FIXTURE_LESSONS
 from tests.factories import PASSWORD
 from tests.readability import MAX_FAMILY_GRADE, MIN_FAMILY_GRADE, family_grade
+from tests.real_lessons import scan_real_lessons
 
 GUIDES = ["warning-signs", "talking", "what-to-do"]
 LESSONS = ["01-first-steps", "02-second-look"]
@@ -260,7 +261,7 @@ REAL_LESSONS = PROJECT_ROOT / "lessons"
 
 
 def test_every_real_lesson_has_a_family_page_in_english_and_spanish():
-    catalog, problems = scan_lessons(REAL_LESSONS)
+    catalog, problems = scan_real_lessons()
     assert problems == []
     families = catalog.families
     assert families.warnings == ()  # none missing, none translated from an older English file
@@ -273,7 +274,7 @@ def test_every_real_lesson_has_a_family_page_in_english_and_spanish():
 def test_the_real_family_pages_read_at_grade_6_to_8_for_parents():
     """Plain for parents without talking down to them: Flesch-Kincaid grade 6-8 on every page
     (python -m tests.readability prints each page's grade against that range)."""
-    catalog, _ = scan_lessons(REAL_LESSONS)
+    catalog, _ = scan_real_lessons()
     families = catalog.families
     pages = (*families.guides, *families.lessons.values())
     grades = {page.slug: round(family_grade(page.html), 1) for page in pages}

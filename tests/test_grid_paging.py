@@ -23,6 +23,12 @@ from student_portal.models import (
 
 from .factories import PASSWORD_HASH, make_cohort, make_student, make_teacher
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 PASSWORD = "correct-horse-9"
 SIZE = 120  # three pages: 50, 50, 20
 

@@ -13,6 +13,12 @@ from student_portal.help_requests import MAX_OPEN_REQUESTS
 from student_portal.models import HelpRequest
 from tests.factories import make_cohort, make_student
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 HELP_PAGES = ["/help/", "/help/report", "/help/checklist"]
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from student_portal.extensions import db
 from student_portal.models import LessonProgress, QuizAnswer, QuizAttempt, QuizItemResult, User
 from tests.factories import PASSWORD
 from tests.helpers import ALL_RIGHT, MOSTLY_WRONG, answer_quiz, quiz_fields
+
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
 
 
 def attempts_of(app, username):

@@ -17,6 +17,12 @@ from student_portal.models import ClubSession, Cohort, User
 from student_portal.progress import complete_lesson, start_lesson
 from student_portal.quizzes import record_attempt
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 PASSWORD = "correct-horse-9"
 RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "q-story": ["tell", "report"]}
 

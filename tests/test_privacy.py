@@ -40,6 +40,12 @@ from student_portal.progress import complete_lesson
 from student_portal.quizzes import record_attempt
 from tests.factories import make_student, make_teacher
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 LESSON = "01-first-steps"
 RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "q-story": ["tell", "report"]}
 

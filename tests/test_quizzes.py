@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from student_portal import catalog
-from student_portal.config import PROJECT_ROOT
-from student_portal.content import Choice, load_catalog, shuffled
+from student_portal.content import Choice, shuffled
 from student_portal.extensions import db
 from student_portal.models import LessonProgress, QuizAttempt, QuizDraft, User
 from student_portal.quizzes import (
@@ -23,6 +22,13 @@ from student_portal.quizzes import (
     submit_answer,
 )
 from tests.helpers import quiz_fields
+from tests.real_lessons import real_catalog
+
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
 
 RIGHT = {"q-single": ["a"], "q-multi": ["a", "b"], "start": ["tell"], "tell-adult": ["report"]}
 
@@ -295,7 +301,7 @@ def test_different_attempts_show_different_orders(app, ctx):
 
 # --- position-only strategies on the real lessons --------------------------------------------
 
-REAL = load_catalog(PROJECT_ROOT / "lessons")
+REAL = real_catalog()
 ATTEMPTS = 20
 
 

@@ -9,6 +9,12 @@ import pytest
 from tests.factories import PASSWORD
 
 
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
+
 def test_forms_without_a_csrf_token_are_refused(make_app, school_in):
     app = make_app(WTF_CSRF_ENABLED=True)
     school_in(app)

@@ -9,6 +9,12 @@ from student_portal.extensions import db
 from student_portal.models import ADMIN, User
 from tests.factories import PASSWORD, make_teacher
 
+
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
 NEW_TEACHER = {
     "username": "mr-lee",
     "display_name": "Mr Lee",

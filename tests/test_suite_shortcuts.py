@@ -10,8 +10,11 @@ from sqlalchemy import create_engine, event, func, select
 
 from student_portal.extensions import db
 from student_portal.models import Membership, User
+from student_portal.progress import complete_lesson
 from tests import conftest
+from tests.conftest import Auth, build_school
 from tests.factories import make_cohort, make_student, make_teacher, one_transaction
+from tests.helpers import stored_rows
 
 
 def test_shared_url_builders_are_the_code_werkzeug_compiles(app):
@@ -83,3 +86,58 @@ def test_one_transaction_stores_nothing_when_the_build_fails(app):
             pass
         db.session.remove()
         assert db.session.scalar(select(User).where(User.username == "half-built")) is None
+
+
+def school_with_progress(app) -> dict:
+    """The school, with a lesson read (rows the database's triggers count into tallies)."""
+    school = build_school(app)
+    with app.app_context():
+        complete_lesson(db.session.get(User, school["student"]), "01-first-steps")
+    return school
+
+
+def test_a_saved_school_comes_back_whole_after_a_test_wrote_to_it(save_school):
+    saved = save_school(school_with_progress)
+    before = stored_rows(saved.app)  # as the school was built
+    ids = saved.restore()
+    assert stored_rows(saved.app) == before
+    client = saved.app.test_client()
+    Auth(client).login("teacher-a")
+    removed = client.post(f"/teach/cohorts/{ids['cohort']}/members/{ids['student']}/remove")
+    assert removed.status_code == 302
+    assert stored_rows(saved.app) != before
+    assert saved.restore() == ids
+    assert stored_rows(saved.app) == before
+    page = saved.app.test_client().get("/")  # and the app still serves, on the restored file
+    assert page.status_code == 200
+
+
+def test_a_saved_school_forgets_the_pages_its_app_kept(save_school):
+    saved = save_school(build_school)
+    saved.restore()
+    assert saved.app.extensions["chrome"] == {}
+    assert saved.app.test_client().get("/help/").status_code == 200
+    assert saved.app.extensions["chrome"] != {}  # the visitor's help page, kept
+    saved.restore()
+    assert saved.app.extensions["chrome"] == {}
+    assert saved.app.extensions["languages"]  # what the app was built with stays
+
+
+def test_the_school_fixture_holds_the_rows_build_school_makes(app, school, make_app, tmp_path):
+    built_here = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'built-here.db'}")
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL: the school fixture is build_school itself
+    ids = build_school(built_here)
+    assert {**school, "join_code": None} == {**ids, "join_code": None}  # a code is random
+    copied, made = stored_rows(app), stored_rows(built_here)
+    assert {table: len(rows) for table, rows in copied.items()} == {
+        table: len(rows) for table, rows in made.items()
+    }
+
+    def people(some_app):
+        with some_app.app_context():
+            query = select(User.id, User.username, User.role, Membership.cohort_id, Membership.role)
+            return db.session.execute(query.join(Membership, isouter=True).order_by(User.id)).all()
+
+    assert people(app) == people(built_here)

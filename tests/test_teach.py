@@ -14,6 +14,12 @@ from tests.factories import PASSWORD
 from tests.helpers import ALL_RIGHT, answer_quiz
 
 
+@pytest.fixture
+def app(shared_app):
+    """This file's tests share one app, put back as new before each (conftest.shared_app)."""
+    return shared_app
+
+
 def cohort_row(app, cohort_id):
     with app.app_context():
         return db.session.get(Cohort, cohort_id)
