@@ -29,13 +29,14 @@ MAX_FRAGMENTS = 2048
 
 def reader_kind() -> tuple[str, bool]:
     """("visitor" | "student" | "staff", leads a group)."""
-    if not current_user or not current_user.is_authenticated:
+    user = current_user._get_current_object()  # (each look through the proxy costs)
+    if not user or not user.is_authenticated:
         return "visitor", False
-    if current_user.is_staff:
+    if user.is_staff:
         return "staff", False
     from .club import club_banner
 
-    return "student", club_banner(current_user).leads_a_group
+    return "student", club_banner(user).leads_a_group
 
 
 def _kept(key: tuple, render) -> Markup:

@@ -53,8 +53,9 @@ def select_locale() -> str:
     # The family pages set no cookie, so their language switch is a link: ?lang=es.
     if request.blueprint in LINKED_LANGUAGE_BLUEPRINTS and request.args.get("lang") in languages:
         return request.args["lang"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.locale in languages:
+        return user.locale
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

@@ -25,6 +25,7 @@ halves: `kept_page()` looks the page up, and on a miss `keep_page()` renders and
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -116,11 +117,14 @@ def reader_name() -> str:
 def _reader_key() -> tuple:
     """What base.html shows of the reader: their kind (chrome.py's), role and live sessions."""
     kind, leads = reader_kind()
+    if kind == "visitor":
+        return (kind, None)
+    user = current_user._get_current_object()
     if kind != "student":
-        return (kind, current_user.role if kind == "staff" else None)
+        return (kind, user.role)
     from .club import club_banner
 
-    return (kind, current_user.role, leads, club_banner(current_user).live_sessions)
+    return (kind, user.role, leads, club_banner(user).live_sessions)
 
 
 def _chrome_key(*parts) -> tuple:
@@ -165,13 +169,43 @@ def keep_page(
     if _keeping_off(app):
         return render_template(template, **build())
     token = request_csrf_token()  # (and the session's secret, made if it is missing)
-    page = _render_marked(template, build)
+    page = _cut(_render_marked(template, build))
     app.extensions[store].put(_chrome_key(template, key), page)
     return _fill(page, token)
 
 
-def _fill(text: str, token: str) -> str:
-    return text.replace(CSRF_MARK, token).replace(NAME_MARK, str(escape(current_user.username)))
+class Marked(tuple):
+    """A page rendered with the markers, cut at them: its pieces, and where each marker goes
+    (filling it in is then one join, not a pass over the whole page per marker)."""
+
+    csrf_at: tuple[int, ...]
+    name_at: tuple[int, ...]
+
+
+_MARKS = re.compile(f"({re.escape(CSRF_MARK)}|{re.escape(NAME_MARK)})")
+
+
+def _cut(text: str) -> Marked:
+    pieces = Marked(_MARKS.split(text))
+    pieces.csrf_at = tuple(i for i, piece in enumerate(pieces) if piece == CSRF_MARK)
+    pieces.name_at = tuple(i for i, piece in enumerate(pieces) if piece == NAME_MARK)
+    return pieces
+
+
+def _fill(page: str | Marked, token: str) -> str:
+    """The page with this request's token and the reader's name in place of the markers."""
+    if not isinstance(page, Marked):
+        page = _cut(page)
+    if not page.csrf_at and not page.name_at:
+        return "".join(page)
+    filled = list(page)
+    for at in page.csrf_at:
+        filled[at] = token
+    if page.name_at:
+        name = str(escape(current_user.username))
+        for at in page.name_at:
+            filled[at] = name
+    return "".join(filled)
 
 
 def _render_marked(template: str, build: Callable[[], dict]) -> str:
@@ -208,7 +242,7 @@ def render_in_kept_shell(page: str, content: str, title: str, context: dict) -> 
         before, found, after = whole.partition(middle)
         if not found or not middle or middle in after:
             return _fill(whole, token)  # not cleanly split: served whole, not kept
-        shell = (before, after)
+        shell = (_cut(before), _cut(after))
         shells.put(key, shell)
     template = app.jinja_env.get_template(content)
     app.update_template_context(context)
