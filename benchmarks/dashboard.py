@@ -38,6 +38,7 @@ from student_portal import create_app  # noqa: E402
 from student_portal.content import Quiz, grade, walk_scenario  # noqa: E402
 from student_portal.database import data_queries, recorded_statements  # noqa: E402
 from student_portal.extensions import db  # noqa: E402
+from student_portal.kept import KeptPages  # noqa: E402
 from student_portal.models import (  # noqa: E402
     TEACHER,
     Cohort,
@@ -306,9 +307,6 @@ def build_school(app, students: int, seed: int = 7, reset: bool = False) -> int:
         return cohort_id
 
 
-KEPT_STORES = ("kept_pages", "kept_shells", "kept_grids")
-
-
 def measure(app, client, url: str, requests: int, kept: bool) -> tuple[int, float, float, int]:
     """Statements, p50, p95 and size of `url`; each request worked out afresh (the kept pages
     forgotten first), unless `kept`: then the revisit of an unchanged page (student_portal/
@@ -318,8 +316,9 @@ def measure(app, client, url: str, requests: int, kept: bool) -> tuple[int, floa
 
     def forget() -> None:
         if not kept:
-            for store in KEPT_STORES:
-                app.extensions[store].clear()
+            for store in app.extensions.values():
+                if isinstance(store, KeptPages):
+                    store.clear()
 
     assert client.get(url).status_code == 200  # warm up
     forget()

@@ -320,13 +320,19 @@ GRID_COLUMNS = (
 )
 
 
-def _grid_part(kind: str, **values):
-    """One SELECT of the grid statement: `values` by column name, typed NULL elsewhere."""
+def _union_part(layout: tuple, kind: str, **values):
+    """One SELECT of a statement made of a union of kinds of row laid out as `layout`
+    ((name, type) after "kind"): `values` by column name, typed NULL elsewhere."""
     columns = [literal(kind, String).label("kind")]
-    for name, kind_type in GRID_COLUMNS[1:]:
+    for name, kind_type in layout[1:]:
         value = values.get(name)
         columns.append((cast(null(), kind_type) if value is None else value).label(name))
     return select(*columns)
+
+
+def _grid_part(kind: str, **values):
+    """One SELECT of the grid statement."""
+    return _union_part(GRID_COLUMNS, kind, **values)
 
 
 def _page_students_and_cells(shown, slugs) -> list:
@@ -810,6 +816,20 @@ def _overview_statement():
     return query
 
 
+OVERVIEW_COLUMNS = (
+    ("kind", String),
+    ("cohort_id", Integer),
+    ("name", String),
+    ("grade_band", String),
+    ("archived", Integer),
+    ("n1", Integer),
+    ("n2", Integer),
+    ("n3", Integer),
+    ("n4", Integer),
+    ("slug", String),
+)
+
+
 def _kept_overview_query():
     """The headline figures from the kept standing, in one read on the driver: a "cohort" row
     per cohort of the teacher (one grouped read of its membership rows), a "lesson" row per
@@ -817,31 +837,17 @@ def _kept_overview_query():
     row per cohort with open help requests. Parameters: teacher_id, since."""
     teacher_id = bindparam("teacher_id")
     since = bindparam("since", type_=DateTime)
-
-    def part(kind, cohort_id, name=None, grade_band=None, archived=None, figures=(), slug=None):
-        figures = (*figures, *(null(),) * (4 - len(figures)))
-        return select(
-            literal(kind, String).label("kind"),
-            cohort_id.label("cohort_id"),
-            (name if name is not None else cast(null(), String)).label("name"),
-            (grade_band if grade_band is not None else cast(null(), String)).label("grade_band"),
-            (archived if archived is not None else cast(null(), Integer)).label("archived"),
-            *(cast(f, Integer).label(f"n{n}") for n, f in enumerate(figures, 1)),
-            (slug if slug is not None else cast(null(), String)).label("slug"),
-        )
-
-    cohorts = part(
+    cohorts = _union_part(
+        OVERVIEW_COLUMNS,
         "cohort",
-        Cohort.id,
-        Cohort.name,
-        Cohort.grade_band,
-        cast(Cohort.archived, Integer),
-        (
-            func.count(Membership.id),
-            func.coalesce(func.sum(Membership.lessons_done), 0),
-            func.count(case((Membership.last_active_at >= since, 1))),
-            func.count(case((Membership.lessons_struggling > 0, 1))),
-        ),
+        cohort_id=Cohort.id,
+        name=Cohort.name,
+        grade_band=Cohort.grade_band,
+        archived=cast(Cohort.archived, Integer),
+        n1=func.count(Membership.id),
+        n2=func.coalesce(func.sum(Membership.lessons_done), 0),
+        n3=func.count(case((Membership.last_active_at >= since, 1))),
+        n4=func.count(case((Membership.lessons_struggling > 0, 1))),
     )
     cohorts = (
         cohorts.outerjoin(Membership, Membership.cohort_id == Cohort.id)
@@ -849,13 +855,15 @@ def _kept_overview_query():
         .group_by(Cohort.id)
     )
     lessons = (
-        part("lesson", GridTally.cohort_id, slug=GridTally.lesson_slug)
+        _union_part(OVERVIEW_COLUMNS, "lesson", cohort_id=GridTally.cohort_id,
+                    slug=GridTally.lesson_slug)
         .join(Cohort, Cohort.id == GridTally.cohort_id)
         .where(Cohort.owner_id == teacher_id, GridTally.students > 0)
         .distinct()
     )
     help_requests = (
-        part("help", HelpRequest.cohort_id, figures=(func.count(HelpRequest.id),))
+        _union_part(OVERVIEW_COLUMNS, "help", cohort_id=HelpRequest.cohort_id,
+                    n1=func.count(HelpRequest.id))
         .where(HelpRequest.teacher_id == teacher_id, HelpRequest.status != CLOSED)
         .group_by(HelpRequest.cohort_id)
     )

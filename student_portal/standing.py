@@ -158,93 +158,66 @@ USER_SHOWN = "username, display_name"
 MEMBER_SHOWN = "user_id, cohort_id, role"
 
 
-def _version_sqlite() -> list[str]:
-    def trigger(name: str, when: str, statement: str) -> str:
-        return f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN\n  {statement};\nEND"
+# Which writes move a grid's version on, one table for both databases: per kind of row, its
+# table, the columns an update must touch, and per event the statement (its cohorts).
+_BY_USER = {"INSERT": "= NEW.user_id", "UPDATE": "IN (OLD.user_id, NEW.user_id)",
+            "DELETE": "= OLD.user_id"}  # fmt: skip
+_BY_COHORT = {"INSERT": "= NEW.cohort_id", "UPDATE": "IN (OLD.cohort_id, NEW.cohort_id)",
+              "DELETE": "= OLD.cohort_id"}  # fmt: skip
+VERSION_TRIGGERS = {
+    "progress": ("lesson_progress", WATCHED,
+                 {event: (_BUMP, {"users": cohorts}) for event, cohorts in _BY_USER.items()}),
+    "member": ("membership", MEMBER_SHOWN,
+               {event: (_BUMP_COHORT, {"cohorts": c}) for event, c in _BY_COHORT.items()}),
+    "user": ('"user"', USER_SHOWN, {"UPDATE": (_BUMP, {"users": "= NEW.id"})}),
+}  # fmt: skip
 
-    return [
-        trigger(
-            "cohort_version_progress_insert",
-            "AFTER INSERT ON lesson_progress",
-            _BUMP.format(users="= NEW.user_id", once=""),
-        ),
-        trigger(
-            "cohort_version_progress_update",
-            f"AFTER UPDATE OF {WATCHED} ON lesson_progress",
-            _BUMP.format(users="IN (OLD.user_id, NEW.user_id)", once=""),
-        ),
-        trigger(
-            "cohort_version_progress_delete",
-            "AFTER DELETE ON lesson_progress",
-            _BUMP.format(users="= OLD.user_id", once=""),
-        ),
-        trigger(
-            "cohort_version_member_insert",
-            "AFTER INSERT ON membership",
-            _BUMP_COHORT.format(cohorts="= NEW.cohort_id", once=""),
-        ),
-        trigger(
-            "cohort_version_member_update",
-            f"AFTER UPDATE OF {MEMBER_SHOWN} ON membership",
-            _BUMP_COHORT.format(cohorts="IN (OLD.cohort_id, NEW.cohort_id)", once=""),
-        ),
-        trigger(
-            "cohort_version_member_delete",
-            "AFTER DELETE ON membership",
-            _BUMP_COHORT.format(cohorts="= OLD.cohort_id", once=""),
-        ),
-        trigger(
-            "cohort_version_user_update",
-            f'AFTER UPDATE OF {USER_SHOWN} ON "user"',
-            _BUMP.format(users="= NEW.id", once=""),
-        ),
-    ]
+
+def _bump(bumps: dict, event: str, once: str) -> str:
+    template, values = bumps[event]
+    return template.format(**values, once=once)
+
+
+def _version_sqlite() -> list[str]:
+    """One trigger per kind of row and event (SQLite's fire on one event each)."""
+    statements = []
+    for kind, (table, shown, bumps) in VERSION_TRIGGERS.items():
+        for on in bumps:
+            when = f"AFTER UPDATE OF {shown}" if on == "UPDATE" else f"AFTER {on}"
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS cohort_version_{kind}_{on.lower()}"
+                f" {when} ON {table} BEGIN\n  {_bump(bumps, on, '')};\nEND"
+            )
+    return statements
 
 
 def _version_postgresql() -> list[str]:
+    """One function and one trigger per kind of row, the function branching on the event."""
     once = ONCE_PER_TRANSACTION
-
-    def function(name: str, body: str) -> str:
-        return (
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger\nLANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{body}  RETURN NULL;\nEND $$"
+    functions, triggers = [], []
+    for kind, (table, shown, bumps) in VERSION_TRIGGERS.items():
+        if len(bumps) == 1:
+            body = f"  {_bump(bumps, next(iter(bumps)), once)};\n"
+        else:
+            body = (
+                f"  IF TG_OP = 'INSERT' THEN\n    {_bump(bumps, 'INSERT', once)};\n"
+                f"  ELSIF TG_OP = 'DELETE' THEN\n    {_bump(bumps, 'DELETE', once)};\n"
+                f"  ELSE\n    {_bump(bumps, 'UPDATE', once)};\n  END IF;\n"
+            )
+        functions.append(
+            f"CREATE OR REPLACE FUNCTION cohort_version_{kind}() RETURNS trigger\n"
+            f"LANGUAGE plpgsql AS $$\nBEGIN\n{body}  RETURN NULL;\nEND $$"
         )
-
-    progress = function(
-        "cohort_version_progress",
-        "  IF TG_OP = 'INSERT' THEN\n"
-        f"    {_BUMP.format(users='= NEW.user_id', once=once)};\n"
-        "  ELSIF TG_OP = 'DELETE' THEN\n"
-        f"    {_BUMP.format(users='= OLD.user_id', once=once)};\n"
-        "  ELSE\n"
-        f"    {_BUMP.format(users='IN (OLD.user_id, NEW.user_id)', once=once)};\n"
-        "  END IF;\n",
-    )
-    member = function(
-        "cohort_version_member",
-        "  IF TG_OP = 'INSERT' THEN\n"
-        f"    {_BUMP_COHORT.format(cohorts='= NEW.cohort_id', once=once)};\n"
-        "  ELSIF TG_OP = 'DELETE' THEN\n"
-        f"    {_BUMP_COHORT.format(cohorts='= OLD.cohort_id', once=once)};\n"
-        "  ELSE\n"
-        f"    {_BUMP_COHORT.format(cohorts='IN (OLD.cohort_id, NEW.cohort_id)', once=once)};\n"
-        "  END IF;\n",
-    )
-    user = function("cohort_version_user", f"  {_BUMP.format(users='= NEW.id', once=once)};\n")
-    return [
-        progress,
-        member,
-        user,
-        "CREATE OR REPLACE TRIGGER cohort_version_progress"
-        f" AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} ON lesson_progress"
-        " FOR EACH ROW EXECUTE FUNCTION cohort_version_progress()",
-        "CREATE OR REPLACE TRIGGER cohort_version_member"
-        f" AFTER INSERT OR DELETE OR UPDATE OF {MEMBER_SHOWN} ON membership"
-        " FOR EACH ROW EXECUTE FUNCTION cohort_version_member()",
-        "CREATE OR REPLACE TRIGGER cohort_version_user"
-        f' AFTER UPDATE OF {USER_SHOWN} ON "user"'
-        " FOR EACH ROW EXECUTE FUNCTION cohort_version_user()",
-    ]
+        events = " OR ".join(
+            f"UPDATE OF {shown}" if on == "UPDATE" else on
+            for on in ("INSERT", "DELETE", "UPDATE")
+            if on in bumps
+        )
+        triggers.append(
+            f"CREATE OR REPLACE TRIGGER cohort_version_{kind} AFTER {events} ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION cohort_version_{kind}()"
+        )
+    return functions + triggers
 
 
 def sqlite_statements() -> list[str]:
@@ -341,13 +314,11 @@ END $$"""
 TRIGGERS = {
     "sqlite": ("grid_progress_insert", "grid_progress_update", "grid_progress_delete",
                "grid_member_insert", "grid_member_delete",
-               "cohort_version_progress_insert", "cohort_version_progress_update",
-               "cohort_version_progress_delete", "cohort_version_member_insert",
-               "cohort_version_member_update", "cohort_version_member_delete",
-               "cohort_version_user_update"),
+               *(f"cohort_version_{kind}_{on.lower()}"
+                 for kind, (_, _, bumps) in VERSION_TRIGGERS.items() for on in bumps)),
     "postgresql": ("grid_progress_insert_delete", "grid_progress_update",
-                   "grid_member_insert_delete", "cohort_version_progress",
-                   "cohort_version_member", "cohort_version_user"),
+                   "grid_member_insert_delete",
+                   *(f"cohort_version_{kind}" for kind in VERSION_TRIGGERS)),
 }  # fmt: skip
 TABLES = {"progress": "lesson_progress", "member": "membership", "user": '"user"'}
 
@@ -368,8 +339,7 @@ def drop_triggers(run, dialect: str) -> None:
         run(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
     if dialect == "postgresql":
         for function in ("grid_progress_changed", "grid_member_changed",
-                         "cohort_version_progress", "cohort_version_member",
-                         "cohort_version_user"):  # fmt: skip
+                         *(f"cohort_version_{kind}" for kind in VERSION_TRIGGERS)):  # fmt: skip
             run(f"DROP FUNCTION IF EXISTS {function}()")
 
 
