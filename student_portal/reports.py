@@ -254,6 +254,9 @@ def sorted_rows(grid: CohortGrid, sort: str, row_filter: str) -> list[StudentRow
 # --- The grid, one page at a time -----------------------------------------------------------
 
 GRID_PAGE_SIZE = 50
+# Past any cohort's last page (which shows the first), and small enough for a database integer
+# once multiplied by the page size: a typed "page=99999999999999999999" must not reach SQL.
+MAX_GRID_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -632,7 +635,7 @@ def cohort_grid_page(
     lesson_progress instead (`_grid_statement`, one more statement).
     """
     slugs = [lesson.slug for lesson in lessons]
-    page = max(1, page)
+    page = min(max(1, page), MAX_GRID_PAGE)
     sort = sort if sort in SORTS else "name"
     show = show if show in FILTERS else "all"
     dialect = db.session.get_bind().dialect.name

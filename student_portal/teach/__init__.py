@@ -75,6 +75,7 @@ from ..reports import (
     BEST,
     FILTERS,
     FIRST,
+    MAX_GRID_PAGE,
     MIN_ANSWERS_FOR_STATISTICS,
     SORTS,
     answers_table,
@@ -271,7 +272,7 @@ def progress(cohort_id: int):
     """
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "name"
     show = request.args.get("show") if request.args.get("show") in FILTERS else "all"
-    page = request.args.get("page", 1, type=int)
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_GRID_PAGE)
     found = _GRID_COHORT.rows(cohort_id=cohort_id, owner_id=current_user.id)
     if not found:
         abort(404)  # not theirs, or not there: the same answer, so ids reveal nothing
