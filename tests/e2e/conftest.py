@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -100,6 +101,19 @@ def every_page(tmp_path_factory):
     thread.join(timeout=5)
     with app.app_context():
         db.engine.dispose()
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll `expression` (a JavaScript function or expression) until it is true.
+
+    Playwright's wait_for_function polls through `eval` in the page, which the site's strict
+    Content-Security-Policy refuses whenever the first check is not already true; `evaluate`
+    goes through the browser's debugging protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
 
 
 def role_context(browser, base_url: str, cookie: str | None, **options):

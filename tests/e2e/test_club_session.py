@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import build_school
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD
 
 
@@ -71,7 +72,8 @@ def test_a_poll_that_opens_below_the_step_is_brought_into_view_on_a_phone(live_a
     leader.get_by_label("Ask the group").select_option(value="q-single")
     leader.get_by_role("button", name="Open the poll").click()
     student.get_by_text("Who should you tell?").wait_for(timeout=10_000)
-    student.wait_for_function(
+    wait_until(
+        student,
         "() => { const top = document.getElementById('poll-follow').getBoundingClientRect().top;"
         " return top > -2 && top < window.innerHeight; }"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import build_school
+from tests.e2e.conftest import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,7 @@ def test_focus_moves_to_the_summary_and_its_link_to_the_field(live_app, browser)
     page.get_by_role("button", name="Create my account").click()
 
     assert page.title() == "Error: Join your group – Lantern"
-    page.wait_for_function("document.activeElement.matches('[data-error-summary]')")
+    wait_until(page, "document.activeElement.matches('[data-error-summary]')")
     assert page.get_by_label("Password", exact=True).input_value() == "sunny-days-42"
     assert page.get_by_label("Type the password again").input_value() == "sunny-days-24"
 
